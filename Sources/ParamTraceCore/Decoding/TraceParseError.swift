@@ -1,0 +1,83 @@
+/// A malformed line or record: where it is, what was expected, and what to do.
+public struct TraceParseError: Error, Hashable, Sendable, CustomStringConvertible {
+  public enum Reason: Hashable, Sendable {
+    /// A blktrace record whose magic is not 0x656174xx.
+    case badMagic(UInt32)
+    /// A blktrace version this reader does not implement (7 is supported).
+    case unsupportedVersion(UInt8)
+    /// The input ends inside a record that needs this many more bytes.
+    case truncated(needed: Int)
+    /// A text line that does not have the expected shape; `expected` names the field.
+    case malformedLine(expected: String)
+    /// A record with a length or field that cannot be right.
+    case badRecord(String)
+    /// The input is not any trace format this tool knows.
+    case unknownFormat
+  }
+
+  public var reason: Reason
+  /// The input's name as the user gave it (a path, or "-" for standard input).
+  public var source: String
+  /// Byte offset of the record or line in the source.
+  public var byteOffset: Int
+  /// 1-based line number for text formats; nil for binary ones.
+  public var line: Int?
+
+  public init(reason: Reason, source: String = "", byteOffset: Int, line: Int? = nil) {
+    self.reason = reason
+    self.source = source
+    self.byteOffset = byteOffset
+    self.line = line
+  }
+
+  public var description: String {
+    let place =
+      if let line { "\(source.isEmpty ? "" : source + ":")\(line)" } else {
+        "\(source.isEmpty ? "" : source + ": ")byte \(byteOffset)"
+      }
+    return switch reason {
+    case .badMagic(let magic):
+      "\(place): not a blktrace record (magic 0x\(String(magic, radix: 16))). Pass blktrace's per-CPU files or a `blkparse -d` dump, or use --format for text traces."
+    case .unsupportedVersion(let version):
+      "\(place): blktrace record version \(version) is not supported (only version 7, struct blk_io_trace). Convert with a blkparse that knows it, or record with paramtrace."
+    case .truncated(let needed):
+      "\(place): the input ends inside a record that needs \(needed) more bytes. Was the capture cut short? The events before it were read."
+    case .malformedLine(let expected):
+      "\(place): malformed line, expected \(expected). It was skipped; --strict stops here instead."
+    case .badRecord(let what):
+      "\(place): bad record: \(what). It was skipped; --strict stops here instead."
+    case .unknownFormat:
+      "\(place): not a trace format paramtrace reads (blktrace binary, blkparse text, ftrace blk or tracepoint text, kernel blk binary, CHEOPS CSV). Name it with --format if detection is wrong."
+    }
+  }
+}
+
+/// Recoverable oddities a decoder met: counts for reports, plus the first few errors verbatim.
+public struct TraceDiagnostics: Sendable, Hashable {
+  /// Lines or records that could not be parsed and were skipped.
+  public var malformed: Int = 0
+  /// Lines that are not events and were skipped on purpose (headers, blkparse's summary).
+  public var ignoredLines: Int = 0
+  /// Events the tracer says it lost (ftrace `LOST n EVENTS`, blktrace drops).
+  public var lostEvents: Int = 0
+  /// The first errors, kept verbatim so the user can find them.
+  public var samples: [TraceParseError] = []
+  /// How many samples to keep.
+  public static let sampleLimit = 10
+
+  public init() {}
+
+  /// Counts a malformed line and keeps it as a sample while there is room.
+  public mutating func record(_ error: TraceParseError) {
+    malformed += 1
+    if samples.count < Self.sampleLimit { samples.append(error) }
+  }
+
+  /// Adds another decoder's counts (several inputs of one run).
+  public mutating func merge(_ other: TraceDiagnostics) {
+    malformed += other.malformed
+    ignoredLines += other.ignoredLines
+    lostEvents += other.lostEvents
+    for sample in other.samples where samples.count < Self.sampleLimit { samples.append(sample) }
+  }
+}

@@ -1,0 +1,1 @@
+// Filled by the system-access code (file sources, FIEMAP, tracefs).
