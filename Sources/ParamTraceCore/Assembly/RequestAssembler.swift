@@ -1,0 +1,380 @@
+/// Assembles block requests from trace events and emits each as one `BlockOperation`
+/// (DESIGN.md "Metric definitions"), or, in the comparison modes, one operation per line.
+///
+/// Feed events in time order. In completion mode a request is keyed by (device, first
+/// sector) while in flight: a Q line records the bio's owner, G/I/D create or update the
+/// request, R marks it for re-issue, a request merge drops it, a front merge moves its key,
+/// a partial completion advances it, and the final C emits it. Operations come out in the
+/// requested order; for issue order a small reorder buffer holds completed requests until
+/// every request issued before them has completed. Memory is bounded by the requests in
+/// flight, not by the length of the trace.
+public struct RequestAssembler {
+  public let mode: CountingMode
+  public let order: OperationOrder
+  /// A request not completed this long after its issue is given up (lost completion).
+  public var staleAfterNanoseconds: UInt64 = 30_000_000_000
+  /// Without any completion in the trace so far, a request issued this long ago is counted
+  /// at dispatch: re-issues after a requeue come well within it.
+  public var dispatchFallbackAfterNanoseconds: UInt64 = 1_000_000_000
+  /// Most requests held for reordering before the oldest unfinished one is given up.
+  public var maxPending = 1 << 20
+
+  public private(set) var counters = AssemblyCounters()
+
+  private var requests = SectorKeyedTable<InFlightRequest>(capacity: 4096)
+  private var bios = SectorKeyedTable<QueuedBio>(capacity: 4096)
+  private var slots: [ReorderSlot] = []
+  private var head = 0
+  private var firstSequence: UInt64 = 0
+  private var lastTime: UInt64 = 0
+  private var eventsSinceBioPrune = 0
+
+  public init(mode: CountingMode = .completion, order: OperationOrder = .issue) {
+    self.mode = mode
+    self.order = order
+  }
+
+  /// True when the trace so far had no completion lines: operations are then counted at
+  /// dispatch (less re-issues), and reports say so.
+  public var countsAtDispatch: Bool { mode == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0 }
+
+  /// Processes a batch of events in time order, appending finished operations to `output`.
+  public mutating func consume(_ events: ContiguousArray<BlockEvent>, into output: inout ContiguousArray<BlockOperation>) {
+    for event in events { consume(event, into: &output) }
+  }
+
+  /// Processes one event.
+  @inline(__always)
+  public mutating func consume(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
+    counters.events += 1
+    counters.actionCounts[Int(event.action.rawValue)] += 1
+    // A split line names the bio it splits, not data of its own (text traces print no length).
+    let sized = event.sectors > 0 && event.action != .split
+    if sized { counters.sizedLines += 1 }
+    if event.time > lastTime { lastTime = event.time }
+    switch mode {
+    case .naive:
+      if sized { output.append(lineOperation(event)) }
+    case .dispatch:
+      if event.action == .issue, event.sectors > 0 { output.append(lineOperation(event)) }
+    case .completion:
+      assemble(event, into: &output)
+    }
+  }
+
+  /// Ends the input: emits what is still held, and counts requests that never completed.
+  public mutating func finish(into output: inout ContiguousArray<BlockOperation>) {
+    guard mode == .completion else { return }
+    let noCompletions = counters.completionLines == 0
+    while head < slots.count {
+      var slot = slots[head]
+      if slot.state == .pending {
+        if let request = requests.remove(slot.sector, slot.device) {
+          if noCompletions {
+            slot.operation = request.operation
+            slot.state = .done
+            counters.countedAtDispatch += 1
+          } else {
+            counters.unfinishedRequests += 1
+            slot.state = .dropped
+          }
+        } else {
+          slot.state = .dropped
+        }
+      }
+      if slot.state == .done { output.append(slot.operation) }
+      head += 1
+    }
+    slots.removeAll()
+    head = 0
+    // Requests queued or inserted but never issued: not operations.
+    counters.unfinishedRequests += requests.count
+    requests = SectorKeyedTable(capacity: 16)
+    bios = SectorKeyedTable(capacity: 16)
+  }
+
+  // MARK: - Line modes
+
+  @inline(__always)
+  private func lineOperation(_ event: BlockEvent) -> BlockOperation {
+    BlockOperation(
+      device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
+      ownerPid: event.pid, ownerComm: event.comm, firstIssueTime: event.time, lastIssueTime: event.time,
+      dispatches: event.action == .issue ? 1 : 0, error: event.error)
+  }
+
+  // MARK: - Completion mode
+
+  @inline(__always)
+  private mutating func assemble(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
+    switch event.action {
+    case .queue:
+      if event.sectors > 0 {
+        bios.insert(QueuedBio(pid: event.pid, comm: event.comm, time: event.time), event.sector, event.device)
+        pruneBiosIfDue()
+      }
+    case .split:
+      // The bio at `sector` continues as two bios; the second starts at `detail`.
+      if let bio = bios.value(event.sector, event.device) { bios.insert(bio, event.detail, event.device) }
+    case .backmerge, .frontmerge:
+      if event.flags.contains(.requestLevel) {
+        // A request merged into another: it will not complete on its own.
+        if let request = requests.remove(event.sector, event.device) {
+          counters.mergedRequests += 1
+          markDropped(request.sequence)
+        }
+      } else {
+        bios.remove(event.sector, event.device)
+        if event.action == .frontmerge { frontMerge(event) }
+      }
+    case .getRequest, .insert:
+      if let slot = requests.find(event.sector, event.device) {
+        if requests[slot: slot].sectors < event.sectors { requests[slot: slot].sectors = event.sectors }
+      } else {
+        requests.insert(newRequest(event), event.sector, event.device)
+      }
+    case .issue:
+      issue(event)
+    case .requeue:
+      counters.requeues += 1
+      if let slot = requests.find(event.sector, event.device) { requests[slot: slot].requeued = true }
+    case .complete:
+      counters.completionLines += 1
+      complete(event, into: &output)
+    default:
+      break
+    }
+    releaseReady(into: &output)
+  }
+
+  /// A request first seen on this line; its owner is the task that queued its bio, when the
+  /// Q line was seen, else the task on this line.
+  private mutating func newRequest(_ event: BlockEvent) -> InFlightRequest {
+    let bio = bios.remove(event.sector, event.device)
+    var request = InFlightRequest(
+      device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
+      ownerPid: bio?.pid ?? event.pid, ownerComm: event.comm, queueTime: bio?.time ?? BlockOperation.noTime)
+    if let bio {
+      request.ownerComm = bio.comm.isEmpty && bio.pid == event.pid ? event.comm : bio.comm
+    }
+    return request
+  }
+
+  private mutating func issue(_ event: BlockEvent) {
+    if let slot = requests.find(event.sector, event.device) {
+      var request = requests[slot: slot]
+      if request.firstIssueTime != BlockOperation.noTime, !request.requeued { counters.reissuesWithoutRequeue += 1 }
+      request.requeued = false
+      if request.firstIssueTime == BlockOperation.noTime { request.firstIssueTime = event.time }
+      request.lastIssueTime = event.time
+      request.dispatches &+= 1
+      if event.sectors > 0 { request.sectors = event.sectors }
+      request.flags.formUnion(event.flags)
+      if request.sequence == InFlightRequest.unsequenced { request.sequence = appendSlot(request, time: event.time) }
+      requests[slot: slot] = request
+    } else {
+      var request = newRequest(event)
+      request.firstIssueTime = event.time
+      request.lastIssueTime = event.time
+      request.dispatches = 1
+      request.sequence = appendSlot(request, time: event.time)
+      requests.insert(request, event.sector, event.device)
+    }
+  }
+
+  private mutating func complete(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
+    guard var request = requests.remove(event.sector, event.device) else {
+      if event.sectors > 0 {
+        // The trace began while this request was in flight: count it, owner unknown.
+        counters.completionsWithoutRequest += 1
+        counters.completedRequests += 1
+        let operation = BlockOperation(
+          device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
+          ownerPid: -1, ownerComm: CommName(), completeTime: event.time, error: event.error)
+        emit(operation, sequence: appendSlot(nil, time: event.time), into: &output)
+      } else {
+        counters.requestsWithoutData += 1
+      }
+      return
+    }
+    request.completedSectors &+= event.sectors
+    if event.error != 0 { request.error = event.error }
+    if request.sectors > 0, request.completedSectors < request.sectors, event.sectors > 0 {
+      // Partial completion: the rest of the request now starts after the completed part.
+      counters.partialCompletions += 1
+      let next = event.sector &+ UInt64(event.sectors)
+      if request.sequence != InFlightRequest.unsequenced { updateSlotKey(request.sequence, sector: next) }
+      requests.insert(request, next, event.device)
+      return
+    }
+    var operation = request.operation
+    operation.completeTime = event.time
+    if operation.sectors == 0 { operation.sectors = request.completedSectors }
+    if operation.sectors == 0 {
+      counters.requestsWithoutData += 1
+      markDropped(request.sequence)
+      return
+    }
+    counters.completedRequests += 1
+    let sequence = request.sequence == InFlightRequest.unsequenced ? appendSlot(nil, time: event.time) : request.sequence
+    emit(operation, sequence: sequence, into: &output)
+  }
+
+  private mutating func frontMerge(_ event: BlockEvent) {
+    // The request that started right after this bio now starts at the bio.
+    let oldStart = event.sector &+ UInt64(event.sectors)
+    guard var request = requests.remove(oldStart, event.device) else { return }
+    request.sector = event.sector
+    request.sectors &+= event.sectors
+    if request.sequence != InFlightRequest.unsequenced { updateSlotKey(request.sequence, sector: event.sector) }
+    requests.insert(request, event.sector, event.device)
+  }
+
+  private mutating func pruneBiosIfDue() {
+    eventsSinceBioPrune += 1
+    guard eventsSinceBioPrune >= 1 << 16 else { return }
+    eventsSinceBioPrune = 0
+    // Bios that never became a request of their own (merged silently, split by segment
+    // limits) would otherwise accumulate; a bio still unmatched after this long never will be.
+    let horizon = lastTime > staleAfterNanoseconds ? lastTime - staleAfterNanoseconds : 0
+    if bios.count > 4096 { bios.removeAll { $0.time < horizon } }
+  }
+
+  // MARK: - Reorder buffer
+
+  private mutating func appendSlot(_ request: InFlightRequest?, time: UInt64) -> UInt64 {
+    let sequence = firstSequence &+ UInt64(slots.count - head)
+    slots.append(
+      ReorderSlot(
+        state: .pending, issueTime: time, sector: request?.sector ?? 0,
+        device: request?.device ?? DeviceNumber(raw: 0), operation: Self.placeholder))
+    return sequence
+  }
+
+  private mutating func updateSlotKey(_ sequence: UInt64, sector: UInt64) {
+    guard let index = slotIndex(sequence) else { return }
+    slots[index].sector = sector
+  }
+
+  private func slotIndex(_ sequence: UInt64) -> Int? {
+    guard sequence != InFlightRequest.unsequenced, sequence >= firstSequence else { return nil }
+    let index = head + Int(sequence - firstSequence)
+    return index < slots.count ? index : nil
+  }
+
+  private mutating func markDropped(_ sequence: UInt64) {
+    guard let index = slotIndex(sequence) else { return }
+    slots[index].state = .dropped
+  }
+
+  private mutating func emit(_ operation: BlockOperation, sequence: UInt64, into output: inout ContiguousArray<BlockOperation>) {
+    if order == .completion {
+      output.append(operation)
+      markDropped(sequence)
+    } else if let index = slotIndex(sequence) {
+      slots[index].operation = operation
+      slots[index].state = .done
+    }
+  }
+
+  @inline(__always)
+  private mutating func releaseReady(into output: inout ContiguousArray<BlockOperation>) {
+    while head < slots.count {
+      let slot = slots[head]
+      switch slot.state {
+      case .done: output.append(slot.operation)
+      case .dropped: break
+      case .pending:
+        guard giveUp(slot, into: &output) else {
+          compactSlots()
+          return
+        }
+      }
+      head += 1
+      firstSequence &+= 1
+    }
+    compactSlots()
+  }
+
+  /// Decides about the oldest unfinished request: wait, count it at dispatch (trace without
+  /// completions), or give it up as unfinished. Returns true when it was resolved.
+  private mutating func giveUp(_ slot: ReorderSlot, into output: inout ContiguousArray<BlockOperation>) -> Bool {
+    let age = lastTime >= slot.issueTime ? lastTime - slot.issueTime : 0
+    let pending = slots.count - head
+    if counters.completionLines == 0 {
+      guard age > dispatchFallbackAfterNanoseconds || pending > maxPending else { return false }
+      if let request = requests.remove(slot.sector, slot.device) {
+        counters.countedAtDispatch += 1
+        output.append(request.operation)
+      }
+      return true
+    }
+    guard age > staleAfterNanoseconds || pending > maxPending else { return false }
+    if requests.remove(slot.sector, slot.device) != nil { counters.unfinishedRequests += 1 }
+    return true
+  }
+
+  private mutating func compactSlots() {
+    if head > 4096, head * 2 > slots.count {
+      slots.removeFirst(head)
+      head = 0
+    }
+  }
+
+  private static let placeholder = BlockOperation(
+    device: DeviceNumber(raw: 0), sector: 0, sectors: 0, flags: [], ownerPid: -1, ownerComm: CommName())
+}
+
+/// A bio seen on a Q line, waiting to become (or join) a request.
+struct QueuedBio {
+  var pid: Int32
+  var comm: CommName
+  var time: UInt64
+}
+
+/// A request between its first line and its completion.
+struct InFlightRequest {
+  static let unsequenced = UInt64.max
+  var device: DeviceNumber
+  var sector: UInt64
+  var sectors: UInt32
+  var flags: BlockFlags
+  var ownerPid: Int32
+  var ownerComm: CommName
+  var queueTime: UInt64
+  var firstIssueTime = BlockOperation.noTime
+  var lastIssueTime = BlockOperation.noTime
+  var dispatches: UInt16 = 0
+  var requeued = false
+  var completedSectors: UInt32 = 0
+  var error: Int16 = 0
+  /// Position in issue order, assigned at the first issue.
+  var sequence = unsequenced
+
+  init(device: DeviceNumber, sector: UInt64, sectors: UInt32, flags: BlockFlags, ownerPid: Int32, ownerComm: CommName, queueTime: UInt64) {
+    self.device = device
+    self.sector = sector
+    self.sectors = sectors
+    self.flags = flags
+    self.ownerPid = ownerPid
+    self.ownerComm = ownerComm
+    self.queueTime = queueTime
+  }
+
+  var operation: BlockOperation {
+    BlockOperation(
+      device: device, sector: sector, sectors: sectors, flags: flags, ownerPid: ownerPid, ownerComm: ownerComm,
+      queueTime: queueTime, firstIssueTime: firstIssueTime, lastIssueTime: lastIssueTime, dispatches: dispatches,
+      error: error)
+  }
+}
+
+/// One request's place in issue order.
+struct ReorderSlot {
+  enum State: UInt8 { case pending, done, dropped }
+  var state: State
+  var issueTime: UInt64
+  var sector: UInt64
+  var device: DeviceNumber
+  var operation: BlockOperation
+}

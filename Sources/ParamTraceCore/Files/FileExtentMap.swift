@@ -1,0 +1,131 @@
+/// One extent of a file: where a run of file bytes lies on the whole disk.
+public struct FileExtent: Sendable, Hashable {
+  /// Offset of the run in the file, in bytes.
+  public var logicalOffset: UInt64
+  /// First 512-byte sector of the run on the whole disk (partition start already added).
+  public var sector: UInt64
+  /// Length of the run in bytes.
+  public var length: UInt64
+  /// FIEMAP flags by name (`last`, `unwritten`, …), informational.
+  public var flags: [String]
+
+  public init(logicalOffset: UInt64, sector: UInt64, length: UInt64, flags: [String] = []) {
+    self.logicalOffset = logicalOffset
+    self.sector = sector
+    self.length = length
+    self.flags = flags
+  }
+
+  /// First byte on the disk.
+  public var diskByteStart: UInt64 { sector &* 512 }
+  /// One past the last byte on the disk.
+  public var diskByteEnd: UInt64 { sector &* 512 &+ length }
+}
+
+/// What a validated extent list is wrong about.
+public struct ExtentMapError: Error, Hashable, Sendable, CustomStringConvertible {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// A file's extents, for filtering traces to the file and mapping disk sectors to file
+/// offsets (the logical view, DESIGN.md lesson 3).
+public struct FileExtentMap: Sendable, Hashable {
+  /// The file's size in bytes.
+  public var fileSize: UInt64
+  /// Extents in file order.
+  public private(set) var extents: [FileExtent]
+  /// The file's path, when known (informational).
+  public var path: String?
+  /// The whole disk the sectors refer to, when known.
+  public var device: DeviceNumber?
+  /// Extent indices in disk order, for mapping sectors.
+  private var diskOrder: [Int]
+
+  /// Validates and indexes the extents: non-empty runs, no two runs overlapping in the file
+  /// or on the disk, no offset arithmetic that overflows.
+  public init(extents: [FileExtent], fileSize: UInt64, path: String? = nil, device: DeviceNumber? = nil) throws(ExtentMapError) {
+    let sorted = extents.sorted { $0.logicalOffset < $1.logicalOffset }
+    for (index, extent) in sorted.enumerated() {
+      guard extent.length > 0 else { throw ExtentMapError("extent \(index) has length 0; every extent must cover bytes.") }
+      guard extent.sector <= UInt64.max / 512 - extent.length / 512 - 1,
+        extent.logicalOffset <= UInt64.max - extent.length
+      else { throw ExtentMapError("extent \(index) runs past the largest possible offset; the extents file is damaged.") }
+      if index > 0 {
+        let previous = sorted[index - 1]
+        guard previous.logicalOffset + previous.length <= extent.logicalOffset else {
+          throw ExtentMapError("extents \(index - 1) and \(index) overlap in the file (offset \(extent.logicalOffset)); regenerate the extents with `paramtrace extents`.")
+        }
+      }
+    }
+    let byDisk = sorted.indices.sorted { sorted[$0].sector < sorted[$1].sector }
+    for k in byDisk.indices.dropFirst() {
+      let a = sorted[byDisk[k - 1]]
+      let b = sorted[byDisk[k]]
+      guard a.diskByteEnd <= b.diskByteStart else {
+        throw ExtentMapError("two extents overlap on the disk (sector \(b.sector)); a file cannot share blocks with itself here. Regenerate the extents.")
+      }
+    }
+    self.extents = sorted
+    self.diskOrder = byDisk
+    self.fileSize = fileSize
+    self.path = path
+    self.device = device
+  }
+
+  /// How an operation's disk range lands in the file.
+  public struct Mapping: Sendable, Hashable {
+    /// Bytes of the operation that belong to the file.
+    public var fileBytes: UInt64
+    /// File offset of the first file byte (in disk order), in bytes.
+    public var logicalStart: UInt64
+    /// File offset one past the last file byte (in disk order), in bytes.
+    public var logicalEnd: UInt64
+    /// Number of extents the operation touches (2 or more: it crosses extent boundaries).
+    public var extentsTouched: Int
+  }
+
+  /// Maps the disk range `[sector, endSector)`; nil when it misses the file.
+  @inline(__always)
+  public func map(sector: UInt64, endSector: UInt64) -> Mapping? {
+    let start = sector &* 512
+    let end = endSector &* 512
+    // First extent (in disk order) that ends after `start`.
+    var low = 0
+    var high = diskOrder.count
+    while low < high {
+      let mid = (low + high) >> 1
+      if extents[diskOrder[mid]].diskByteEnd <= start { low = mid + 1 } else { high = mid }
+    }
+    var result: Mapping?
+    var index = low
+    while index < diskOrder.count {
+      let extent = extents[diskOrder[index]]
+      if extent.diskByteStart >= end { break }
+      let pieceStart = max(start, extent.diskByteStart)
+      let pieceEnd = min(end, extent.diskByteEnd)
+      var logicalStart = extent.logicalOffset + (pieceStart - extent.diskByteStart)
+      var logicalEnd = extent.logicalOffset + (pieceEnd - extent.diskByteStart)
+      // Block padding after the end of the file is not file data.
+      logicalEnd = min(logicalEnd, fileSize)
+      logicalStart = min(logicalStart, logicalEnd)
+      if logicalEnd > logicalStart {
+        if result == nil {
+          result = Mapping(fileBytes: logicalEnd - logicalStart, logicalStart: logicalStart, logicalEnd: logicalEnd, extentsTouched: 1)
+        } else {
+          result!.fileBytes += logicalEnd - logicalStart
+          result!.logicalEnd = logicalEnd
+          result!.extentsTouched += 1
+        }
+      }
+      index += 1
+    }
+    return result
+  }
+
+  /// The disk sector ranges `[start, end)` the file occupies, in disk order.
+  public var sectorRanges: [(start: UInt64, end: UInt64)] {
+    diskOrder.map { let e = extents[$0]; return (e.sector, (e.diskByteEnd + 511) / 512) }
+  }
+}

@@ -1,0 +1,125 @@
+/// How to analyze a trace.
+public struct AnalysisOptions: Sendable, Hashable {
+  public var counting: CountingMode = .completion
+  public var order: OperationOrder = .issue
+  public var filter = OperationFilter()
+  /// Window for peak bandwidth, in nanoseconds (default 1 s).
+  public var windowNanoseconds: UInt64 = 1_000_000_000
+  public init() {}
+}
+
+/// The result of analyzing one trace: the figures, how they were counted, and what in the
+/// input did not fit.
+public struct TraceAnalysis: Sendable {
+  public var options: AnalysisOptions
+  public var figures: AccessFigures
+  public var assembly: AssemblyCounters
+  public var diagnostics: TraceDiagnostics
+  /// True when the trace had no completions and operations were counted at dispatch.
+  public var countedAtDispatch: Bool
+  /// Plain-language warnings a reader of the numbers must see.
+  public var warnings: [String]
+
+  /// The counting rule actually used, as the JSON's `counting` key reports it.
+  public var countingName: String { options.counting.rawValue }
+
+  /// How an operation was counted, in one sentence.
+  public var countingRule: String {
+    switch options.counting {
+    case .completion:
+      countedAtDispatch
+        ? "one operation per request, counted at dispatch less re-issues (the trace has no completions)"
+        : "one operation per request, counted at its completion"
+    case .dispatch: "every D (issue) line is an operation; requeued requests count again (--counting dispatch)"
+    case .naive: "every trace line with a sector is an operation (--counting naive, the notebook's first pipeline)"
+    }
+  }
+}
+
+/// Runs the analysis pipeline: events → requests → filter → figures, one batch at a time.
+public struct TraceAnalysisRun {
+  public let options: AnalysisOptions
+  private var assembler: RequestAssembler
+  private var analyzer: AccessAnalyzer
+  private var operations = ContiguousArray<BlockOperation>()
+
+  public init(options: AnalysisOptions) {
+    self.options = options
+    assembler = RequestAssembler(mode: options.counting, order: options.order)
+    analyzer = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+    operations.reserveCapacity(1 << 14)
+  }
+
+  /// Processes events in time order; `accepted` sees every operation that passes the filter.
+  @inline(__always)
+  public mutating func consume(_ events: ContiguousArray<BlockEvent>, accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }) {
+    operations.removeAll(keepingCapacity: true)
+    assembler.consume(events, into: &operations)
+    for operation in operations { if let item = analyzer.add(operation) { accepted(item) } }
+  }
+
+  /// Ends the input and returns the analysis.
+  public mutating func finish(diagnostics: TraceDiagnostics, accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }) -> TraceAnalysis {
+    operations.removeAll(keepingCapacity: true)
+    assembler.finish(into: &operations)
+    for operation in operations { if let item = analyzer.add(operation) { accepted(item) } }
+    let counters = assembler.counters
+    var analysis = TraceAnalysis(
+      options: options, figures: analyzer.result(), assembly: counters, diagnostics: diagnostics,
+      countedAtDispatch: options.counting == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0,
+      warnings: [])
+    analysis.warnings = Self.warnings(for: analysis)
+    return analysis
+  }
+
+  static func warnings(for analysis: TraceAnalysis) -> [String] {
+    var warnings: [String] = []
+    let counters = analysis.assembly
+    if let perRequest = counters.linesPerRequest, perRequest > 1.05 {
+      let note =
+        analysis.options.counting == .completion
+        ? "each was counted once"
+        : "counting lines inflates operations and bytes, and repeated sectors show up as backward gaps"
+      warnings.append(
+        "The input holds \(formatFixed(perRequest, 2)) lines with a sector per request (Q, G, I, D, C, M, R …); \(note).")
+    }
+    if analysis.countedAtDispatch {
+      warnings.append("The trace has no completion lines: operations were counted at dispatch, less re-issues; latency and completion bandwidth are unavailable.")
+    }
+    if analysis.diagnostics.lostEvents > 0 {
+      warnings.append("The tracer lost \(analysis.diagnostics.lostEvents) events: every figure is incomplete. Record with larger buffers.")
+    }
+    if analysis.diagnostics.malformed > 0 {
+      warnings.append("\(analysis.diagnostics.malformed) malformed lines or records were skipped (first: \(analysis.diagnostics.samples.first?.description ?? "?")).")
+    }
+    if counters.unfinishedRequests > 0 {
+      warnings.append("\(counters.unfinishedRequests) requests were never seen completing (trace ended first, or completions were lost); they are not counted.")
+    }
+    if counters.completionsWithoutRequest > 0, analysis.options.counting == .completion {
+      warnings.append("\(counters.completionsWithoutRequest) completions had no earlier line for their request (trace started mid-flight): counted, owner unknown.")
+    }
+    if analysis.figures.operations == 0 {
+      warnings.append("No operation passed the filters.")
+    }
+    return warnings
+  }
+}
+
+/// `value` with exactly `digits` decimals, for human output (no Foundation formatting).
+public func formatFixed(_ value: Double, _ digits: Int) -> String {
+  guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+  var scale = 1.0
+  for _ in 0..<digits { scale *= 10 }
+  let negative = value < 0
+  let scaled = (abs(value) * scale).rounded()
+  guard scaled < 9e18 else { return String(value) }
+  let whole = UInt64(scaled)
+  let integer = whole / UInt64(scale)
+  let fraction = whole % UInt64(scale)
+  var text = (negative && whole != 0 ? "-" : "") + String(integer)
+  if digits > 0 {
+    let digitsText = String(fraction)
+    text += "." + String(repeating: "0", count: digits - digitsText.count) + digitsText
+  }
+  return text
+}

@@ -1,0 +1,49 @@
+/// Human-readable numbers with labeled binary units (DESIGN.md: GiB/MiB in human output).
+public enum HumanUnits {
+  /// `1,234,567`.
+  public static func grouped<T: BinaryInteger>(_ value: T) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (index, character) in digits.enumerated() {
+      if index > 0, (digits.count - index) % 3 == 0 { out += "," }
+      out.append(character)
+    }
+    return (value < 0 ? "-" : "") + out
+  }
+
+  /// Bytes as B, KiB, MiB, GiB or TiB with two decimals.
+  public static func bytes(_ value: Double) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    var scaled = value
+    var unit = 0
+    while abs(scaled) >= 1024, unit < units.count - 1 {
+      scaled /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(Int64(scaled)) B" : "\(formatFixed(scaled, 2)) \(units[unit])"
+  }
+
+  public static func bytes<T: BinaryInteger>(_ value: T) -> String { bytes(Double(value)) }
+
+  /// Bytes per second in MiB/s (or GiB/s above 10 GiB/s).
+  public static func rate(_ bytesPerSecond: Double) -> String {
+    let mib = bytesPerSecond / 1_048_576
+    return mib >= 10_240 ? "\(formatFixed(mib / 1024, 2)) GiB/s" : "\(formatFixed(mib, 1)) MiB/s"
+  }
+
+  /// Nanoseconds as ms with three decimals.
+  public static func milliseconds(_ nanoseconds: UInt64) -> String { formatFixed(Double(nanoseconds) / 1e6, 3) }
+
+  /// A percentage with one decimal, right-aligned in 5 columns.
+  public static func percent(_ value: Double) -> String { pad(formatFixed(value, 1), 5) + "%" }
+
+  /// Left-pads `text` with spaces to `width`.
+  public static func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+  }
+
+  /// Right-pads `text` with spaces to `width`.
+  public static func padRight(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  }
+}

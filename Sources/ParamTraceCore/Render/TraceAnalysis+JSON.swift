@@ -1,0 +1,121 @@
+extension TraceAnalysis {
+  /// The analysis as JSON. The keys documented in the README are stable; new keys may be
+  /// added. Bytes are integers, times are nanoseconds, rates are bytes per second.
+  public var json: JSONValue {
+    let f = figures
+    var members: [(String, JSONValue)] = [
+      ("paramtrace_analysis_version", .number(1)),
+      ("counting", .string(countingName)),
+      ("counting_rule", .string(countingRule)),
+      ("counted_at_dispatch", .bool(countedAtDispatch)),
+      ("order", .string(options.order.rawValue)),
+      ("operations", .number(f.operations)),
+      ("bytes", .number(f.bytes)),
+      ("unique_bytes", .number(f.uniqueBytes)),
+      ("reread_factor", .optional(f.rereadFactor)),
+      ("file_size", .optional(f.fileSize)),
+      ("coverage", .optional(f.coverage)),
+      ("passes", .optional(f.passes)),
+      ("gaps", Self.gapsJSON(f.gaps)),
+      ("logical_gaps", f.logicalGaps.map(Self.gapsJSON) ?? .null),
+      ("extent_crossing_operations", .optional(f.extentCrossingOperations)),
+      ("extent_boundaries_crossed", .optional(f.extentBoundariesCrossed)),
+      (
+        "bandwidth",
+        .object([
+          ("average_bytes_per_second", .optional(f.averageBytesPerSecond)),
+          ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
+          ("peak_by_issue_bytes_per_second", .optional(f.peakByIssueBytesPerSecond)),
+          ("window_seconds", .double(Double(f.windowNanoseconds) / 1e9)),
+          ("span_ns", .number(f.spanNanoseconds)),
+          ("from_completions", .bool(f.bandwidthFromCompletions)),
+        ])
+      ),
+      ("latency_ns", Self.latencyJSON(f.latency)),
+      ("queue_to_complete_ns", Self.latencyJSON(f.queueLatency)),
+      (
+        "request_sizes",
+        .array(f.sizes.nonEmptyBuckets.map { .object([("min_bytes", .number($0.lowerBound)), ("count", .number($0.count))]) })
+      ),
+      ("first_time_ns", .optional(f.firstTimeNanoseconds)),
+      ("last_time_ns", .optional(f.lastTimeNanoseconds)),
+      ("errors", .number(f.errors)),
+      ("lines_per_request", .optional(assembly.linesPerRequest)),
+      ("malformed_lines", .number(diagnostics.malformed)),
+      ("lost_events", .number(diagnostics.lostEvents)),
+      ("events", .number(assembly.events)),
+      ("action_counts", Self.actionCountsJSON(assembly)),
+      (
+        "requests",
+        .object([
+          ("completed", .number(assembly.completedRequests)),
+          ("counted_at_dispatch", .number(assembly.countedAtDispatch)),
+          ("requeues", .number(assembly.requeues)),
+          ("reissues_without_requeue", .number(assembly.reissuesWithoutRequeue)),
+          ("merged_away", .number(assembly.mergedRequests)),
+          ("partial_completions", .number(assembly.partialCompletions)),
+          ("completions_without_request", .number(assembly.completionsWithoutRequest)),
+          ("unfinished", .number(assembly.unfinishedRequests)),
+          ("without_data", .number(assembly.requestsWithoutData)),
+        ])
+      ),
+      (
+        "filtered_out",
+        .object(OperationFilter.Rejection.allCases.map { ("\($0)", .number(f.rejected[$0] ?? 0)) })
+      ),
+      ("filter", filterJSON),
+      ("malformed_samples", .array(diagnostics.samples.map { .string($0.description) })),
+      ("warnings", .array(warnings.map { .string($0) })),
+    ]
+    if f.operations == 0 { members.append(("empty", .bool(true))) }
+    return .object(members)
+  }
+
+  private var filterJSON: JSONValue {
+    let filter = options.filter
+    return .object([
+      ("direction", .string(filter.direction.rawValue)),
+      ("devices", .array(filter.devices.map { .string($0.description) })),
+      ("pids", .array(filter.pids.map { .int(Int64($0)) })),
+      ("comms", .array(filter.comms.map { .string($0.description) })),
+      (
+        "sectors",
+        filter.sectors.map { .array($0.ranges.map { .array([.number($0.start), .number($0.end)]) }) } ?? .null
+      ),
+      ("extents_file", filter.extents.map { .string($0.path ?? "") } ?? .null),
+      ("extent_count", .optional(filter.extents?.extents.count)),
+      ("from_ns", .optional(filter.fromNanoseconds)),
+      ("to_ns", .optional(filter.toNanoseconds)),
+    ])
+  }
+
+  static func gapsJSON(_ gaps: GapClasses) -> JSONValue {
+    .object([
+      ("sequential", .number(gaps.sequential)),
+      ("small", .number(gaps.small)),
+      ("medium", .number(gaps.medium)),
+      ("large", .number(gaps.large)),
+      ("backward", .number(gaps.backward)),
+      ("total", .number(gaps.total)),
+    ])
+  }
+
+  static func latencyJSON(_ latency: LatencySummary?) -> JSONValue {
+    guard let latency else {
+      return .object([("p50", .null), ("p90", .null), ("p99", .null), ("max", .null), ("count", .number(0))])
+    }
+    return .object([
+      ("p50", .number(latency.p50)),
+      ("p90", .number(latency.p90)),
+      ("p99", .number(latency.p99)),
+      ("max", .number(latency.max)),
+      ("mean", .double(latency.mean)),
+      ("count", .number(latency.count)),
+      ("approximate", .bool(latency.approximate)),
+    ])
+  }
+
+  static func actionCountsJSON(_ counters: AssemblyCounters) -> JSONValue {
+    .object(BlockAction.allCases.filter { counters.count($0) > 0 }.map { ($0.letters, .number(counters.count($0))) })
+  }
+}

@@ -1,0 +1,128 @@
+extension TraceAnalysis {
+  /// The readable report: the notebook's layout (operations, bytes, gap table, bandwidth),
+  /// with the corrected figures beside it and every warning at the end.
+  public func summary(inputDescription: String) -> String {
+    let f = figures
+    var lines: [String] = []
+    lines.append("paramtrace analyze: \(inputDescription)")
+    lines.append("Counting: \(countingRule); order: by \(options.order == .issue ? "first issue" : "completion") time")
+    lines.append("Filter: \(filterDescription)")
+    lines.append("")
+    lines.append(row("Operations:", HumanUnits.grouped(f.operations)))
+    lines.append(row("Bytes:", "\(HumanUnits.bytes(f.bytes)) (\(HumanUnits.grouped(f.bytes)) B)"))
+    var uniqueText = "\(HumanUnits.bytes(f.uniqueBytes))"
+    if let coverage = f.coverage { uniqueText += " (\(formatFixed(coverage * 100, 1))% of the \(HumanUnits.bytes(f.fileSize ?? 0)) file)" }
+    lines.append(row("Unique bytes:", uniqueText))
+    var reread = f.rereadFactor.map { formatFixed($0, 2) } ?? "n/a"
+    if let passes = f.passes { reread += "   passes over the file: \(formatFixed(passes, 2))" }
+    lines.append(row("Re-read factor:", reread))
+    lines.append("")
+    lines.append(contentsOf: gapTable(f))
+    if let crossings = f.extentCrossingOperations, let boundaries = f.extentBoundariesCrossed {
+      lines.append(row("Extent boundaries crossed:", "\(HumanUnits.grouped(boundaries)) (by \(HumanUnits.grouped(crossings)) operations)"))
+    }
+    lines.append("")
+    lines.append("Bandwidth (\(f.bandwidthFromCompletions ? "from completion times" : "from line times: no completions"))")
+    let average = f.averageBytesPerSecond.map { "\(HumanUnits.rate($0)) over \(formatFixed(Double(f.spanNanoseconds) / 1e9, 3)) s" } ?? "n/a"
+    lines.append(row("  Average:", average))
+    let window = formatFixed(Double(f.windowNanoseconds) / 1e9, 3) + " s"
+    if let peak = f.peakBytesPerSecond {
+      var text = "\(HumanUnits.rate(peak)) (largest \(window) window of completions)"
+      if let issuePeak = f.peakByIssueBytesPerSecond { text += "; by issue time \(HumanUnits.rate(issuePeak))" }
+      lines.append(row("  Peak:", text))
+    } else if let issuePeak = f.peakByIssueBytesPerSecond {
+      lines.append(row("  Peak:", "\(HumanUnits.rate(issuePeak)) by issue time (\(window) window; no completions to bin)"))
+    }
+    lines.append("")
+    lines.append(latencyLine("Latency issue→complete (ms):", f.latency))
+    lines.append(latencyLine("Latency queue→complete (ms):", f.queueLatency))
+    lines.append("")
+    let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.bytes($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
+    lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
+    lines.append(row("Trace lines:", actionLine))
+    if let perRequest = assembly.linesPerRequest {
+      lines.append(row("Lines per request:", "\(formatFixed(perRequest, 2)) lines with a sector per counted request"))
+    }
+    lines.append(row("Requests:", requestLine))
+    let rejected = OperationFilter.Rejection.allCases.compactMap { reason -> String? in
+      let n = f.rejected[reason] ?? 0
+      return n == 0 ? nil : "\(reason) \(HumanUnits.grouped(n))"
+    }
+    lines.append(row("Filtered out:", rejected.isEmpty ? "none" : rejected.joined(separator: ", ")))
+    if diagnostics.malformed > 0 || diagnostics.lostEvents > 0 {
+      lines.append(row("Input problems:", "\(diagnostics.malformed) malformed, \(diagnostics.lostEvents) lost events"))
+    }
+    if !warnings.isEmpty {
+      lines.append("")
+      lines.append("Warnings:")
+      for warning in warnings { lines.append("  - \(warning)") }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func row(_ label: String, _ value: String) -> String { HumanUnits.padRight(label, 28) + value }
+
+  private func gapTable(_ f: AccessFigures) -> [String] {
+    let logical = f.logicalGaps
+    var lines = [
+      HumanUnits.padRight("Gap distribution", 30) + HumanUnits.padRight("physical (disk sectors)", 24)
+        + (logical == nil ? "" : "logical (file offsets)")
+    ]
+    let rows: [(String, KeyPath<GapClasses, Int>)] = [
+      ("  Sequential (gap=0)", \.sequential), ("  Small (<128 KiB)", \.small), ("  Medium (128 KiB-1 MiB)", \.medium),
+      ("  Large (>=1 MiB)", \.large), ("  Backward", \.backward),
+    ]
+    for (label, path) in rows {
+      var line = HumanUnits.padRight(label, 28) + cell(f.gaps, path)
+      if let logical { line += "      " + cell(logical, path) }
+      lines.append(line)
+    }
+    return lines
+  }
+
+  private func cell(_ gaps: GapClasses, _ path: KeyPath<GapClasses, Int>) -> String {
+    "\(HumanUnits.pad(HumanUnits.grouped(gaps[keyPath: path]), 10)) (\(HumanUnits.percent(gaps.percent(gaps[keyPath: path]))))"
+  }
+
+  private func latencyLine(_ label: String, _ latency: LatencySummary?) -> String {
+    guard let latency else { return row(label, "n/a") }
+    let approx = latency.approximate ? " (±1.6%)" : ""
+    return row(
+      label,
+      "p50 \(HumanUnits.milliseconds(latency.p50))  p90 \(HumanUnits.milliseconds(latency.p90))  "
+        + "p99 \(HumanUnits.milliseconds(latency.p99))  max \(HumanUnits.milliseconds(latency.max))\(approx)")
+  }
+
+  private var actionLine: String {
+    let parts = BlockAction.allCases.filter { assembly.count($0) > 0 }.map { "\($0.letters) \(HumanUnits.grouped(assembly.count($0)))" }
+    return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+  }
+
+  private var requestLine: String {
+    let a = assembly
+    var parts = ["\(HumanUnits.grouped(a.completedRequests)) completed"]
+    if a.countedAtDispatch > 0 { parts.append("\(HumanUnits.grouped(a.countedAtDispatch)) counted at dispatch") }
+    if a.requeues > 0 { parts.append("\(HumanUnits.grouped(a.requeues)) requeues") }
+    if a.reissuesWithoutRequeue > 0 { parts.append("\(HumanUnits.grouped(a.reissuesWithoutRequeue)) re-issues without R") }
+    if a.mergedRequests > 0 { parts.append("\(HumanUnits.grouped(a.mergedRequests)) merged away") }
+    if a.partialCompletions > 0 { parts.append("\(HumanUnits.grouped(a.partialCompletions)) partial completions") }
+    if a.unfinishedRequests > 0 { parts.append("\(HumanUnits.grouped(a.unfinishedRequests)) unfinished") }
+    if a.requestsWithoutData > 0 { parts.append("\(HumanUnits.grouped(a.requestsWithoutData)) without data") }
+    return parts.joined(separator: ", ")
+  }
+
+  private var filterDescription: String {
+    let filter = options.filter
+    var parts = [filter.direction.rawValue]
+    if !filter.devices.isEmpty { parts.append("device " + filter.devices.map(\.description).joined(separator: ",")) }
+    if !filter.pids.isEmpty { parts.append("pid " + filter.pids.map(String.init).joined(separator: ",")) }
+    if !filter.comms.isEmpty { parts.append("comm " + filter.comms.map(\.description).joined(separator: ",")) }
+    if let sectors = filter.sectors { parts.append("\(sectors.ranges.count) sector range(s)") }
+    if let extents = filter.extents {
+      parts.append("file \(extents.path ?? "?") (\(extents.extents.count) extents, \(HumanUnits.bytes(extents.fileSize)))")
+    }
+    if let from = filter.fromNanoseconds { parts.append("from \(formatFixed(Double(from) / 1e9, 6)) s") }
+    if let to = filter.toNanoseconds { parts.append("to \(formatFixed(Double(to) / 1e9, 6)) s") }
+    return parts.joined(separator: "; ")
+  }
+}

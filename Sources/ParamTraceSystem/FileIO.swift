@@ -1,0 +1,77 @@
+import SystemPackage
+
+/// A file error with the operation and the path, and what to do about it.
+public struct FileAccessError: Error, CustomStringConvertible, Sendable {
+  public var operation: String
+  public var path: String
+  public var errno: Errno
+
+  public init(_ operation: String, _ path: String, _ errno: Errno) {
+    self.operation = operation
+    self.path = path
+    self.errno = errno
+  }
+
+  public var description: String {
+    let hint: String =
+      switch errno {
+      case .noSuchFileOrDirectory: " Check the path."
+      case .permissionDenied: " Run as root or grant read access."
+      case .isDirectory: " Name a file, not a directory."
+      case .noSpace: " Free some disk space."
+      default: ""
+      }
+    return "\(operation) \(path): \(errno).\(hint)"
+  }
+}
+
+/// Reads a whole (small) file, such as an extents or model header file.
+public func readWholeFile(_ path: String, limit: Int = 256 << 20) throws -> [UInt8] {
+  let fd: FileDescriptor
+  do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch let errno as Errno {
+    throw FileAccessError("open", path, errno)
+  }
+  defer { try? fd.close() }
+  var result: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let count: Int
+    do { count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) } } catch let errno as Errno {
+      throw FileAccessError("read", path, errno)
+    }
+    if count == 0 { break }
+    result.append(contentsOf: chunk[0..<count])
+    if result.count > limit { throw FileAccessError("read", path, .fileTooLarge) }
+  }
+  return result
+}
+
+/// Writes text to a new file (truncating an old one), for CSV and JSON outputs.
+public struct TextFileWriter {
+  public let path: String
+  private var fd: FileDescriptor?
+
+  public init(path: String) throws {
+    self.path = path
+    do {
+      fd = try FileDescriptor.open(
+        FilePath(path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    } catch let errno as Errno {
+      throw FileAccessError("create", path, errno)
+    }
+  }
+
+  public mutating func write(_ text: String) throws {
+    guard let fd else { return }
+    var text = text
+    do { _ = try text.withUTF8 { try fd.writeAll($0) } } catch let errno as Errno {
+      throw FileAccessError("write", path, errno)
+    }
+  }
+
+  public mutating func close() throws {
+    guard let fd else { return }
+    self.fd = nil
+    do { try fd.close() } catch let errno as Errno { throw FileAccessError("close", path, errno) }
+  }
+}

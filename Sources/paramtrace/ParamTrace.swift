@@ -1,0 +1,22 @@
+import ArgumentParser
+
+@main
+struct ParamTrace: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "paramtrace",
+    abstract: "Record and explain how LLM inference reads its weights from storage (block-layer traces).",
+    discussion: """
+      EXAMPLES:
+        paramtrace analyze run.blktrace.0 run.blktrace.1 --extents model.extents.json
+        paramtrace analyze trace.txt --pid 4242 --json
+        blkparse -i run -o - | paramtrace analyze - --format blkparse
+      """,
+    version: ParamTraceVersion.current,
+    subcommands: []
+  )
+}
+
+/// The tool's version, written into every JSON output.
+enum ParamTraceVersion {
+  static let current = "0.1.0"
+}

@@ -1,0 +1,265 @@
+import Testing
+
+@testable import ParamTraceCore
+
+/// Hand-made request lives, one per counting rule of DESIGN.md.
+@Suite struct RequestAssemblerTests {
+  static let disk = DeviceNumber(major: 254, minor: 0)
+
+  static func event(
+    _ time: UInt64, _ action: BlockAction, _ sector: UInt64, _ sectors: UInt32, pid: Int32 = 100,
+    comm: String = "reader", flags: BlockFlags = [.read], detail: UInt64 = 0
+  ) -> BlockEvent {
+    var flags = flags
+    if [.insert, .issue, .complete, .requeue].contains(action) { flags.insert(.requestLevel) }
+    return BlockEvent(
+      time: time, sector: sector, sectors: sectors, device: disk, pid: pid, action: action, flags: flags,
+      comm: CommName(comm), detail: detail)
+  }
+
+  static func run(
+    _ events: [BlockEvent], mode: CountingMode = .completion, order: OperationOrder = .issue
+  ) -> (operations: [BlockOperation], counters: AssemblyCounters) {
+    var assembler = RequestAssembler(mode: mode, order: order)
+    var output = ContiguousArray<BlockOperation>()
+    assembler.consume(ContiguousArray(events), into: &output)
+    assembler.finish(into: &output)
+    return (Array(output), assembler.counters)
+  }
+
+  @Test func oneRequestIsOneOperationOwnedByTheQueueingTask() {
+    let events = [
+      Self.event(1_000, .queue, 500, 8), Self.event(1_100, .getRequest, 500, 8), Self.event(1_200, .insert, 500, 8),
+      Self.event(1_300, .issue, 500, 8, pid: 24, comm: "kworker/1:0H"), Self.event(5_300, .complete, 500, 8, pid: 0, comm: ""),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 1)
+    #expect(ops[0].ownerPid == 100)
+    #expect(ops[0].ownerComm == CommName("reader"))
+    #expect(ops[0].queueTime == 1_000)
+    #expect(ops[0].issueToCompleteNanoseconds == 4_000)
+    #expect(ops[0].queueToCompleteNanoseconds == 4_300)
+    #expect(counters.linesPerRequest == 5)
+    // The comparison modes count lines, with each line's own pid.
+    #expect(Self.run(events, mode: .naive).operations.count == 5)
+    let dispatch = Self.run(events, mode: .dispatch).operations
+    #expect(dispatch.count == 1)
+    #expect(dispatch[0].ownerPid == 24)
+  }
+
+  @Test func requeuedRequestIsCountedOnceButDispatchedTwice() {
+    let events = [
+      Self.event(1, .queue, 800, 16), Self.event(2, .getRequest, 800, 16), Self.event(3, .insert, 800, 16),
+      Self.event(4, .issue, 800, 16), Self.event(5, .requeue, 800, 16, pid: 24),
+      Self.event(6, .insert, 800, 16, pid: 24), Self.event(7, .issue, 800, 16, pid: 24),
+      Self.event(9, .complete, 800, 16, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 1)
+    #expect(ops[0].dispatches == 2)
+    #expect(ops[0].firstIssueTime == 4)
+    #expect(ops[0].issueToCompleteNanoseconds == 2)  // from the last issue
+    #expect(counters.requeues == 1)
+    #expect(Self.run(events, mode: .dispatch).operations.count == 2)
+  }
+
+  @Test func reissueWithoutRequeueLineIsStillOneOperation() {
+    // Tracepoint traces recorded without block_rq_requeue show only a second issue.
+    let events = [
+      Self.event(1, .insert, 64, 8), Self.event(2, .issue, 64, 8), Self.event(3, .issue, 64, 8, pid: 24),
+      Self.event(4, .complete, 64, 8, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 1)
+    #expect(counters.reissuesWithoutRequeue == 1)
+  }
+
+  @Test func backMergedBioJoinsTheRequest() {
+    let events = [
+      Self.event(1, .queue, 100, 8), Self.event(2, .getRequest, 100, 8), Self.event(3, .insert, 100, 8),
+      Self.event(4, .queue, 108, 8), Self.event(5, .backmerge, 108, 8),
+      Self.event(6, .issue, 100, 16), Self.event(7, .complete, 100, 16, pid: 0),
+    ]
+    let (ops, _) = Self.run(events)
+    #expect(ops.map(\.sectors) == [16])
+    #expect(Self.run(events, mode: .naive).operations.count == 7)
+  }
+
+  @Test func frontMergeMovesTheRequestStart() {
+    let events = [
+      Self.event(1, .queue, 108, 8), Self.event(2, .getRequest, 108, 8), Self.event(3, .insert, 108, 8),
+      Self.event(4, .queue, 100, 8), Self.event(5, .frontmerge, 100, 8),
+      Self.event(6, .issue, 100, 16), Self.event(7, .complete, 100, 16, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 1)
+    #expect(ops[0].sector == 100)
+    #expect(ops[0].queueTime == 1)
+    #expect(counters.unfinishedRequests == 0)
+  }
+
+  @Test func splitBioGivesTwoRequestsWithTheSameOwner() {
+    let events = [
+      Self.event(1, .queue, 1000, 4096), Self.event(2, .split, 1000, 0, detail: 3032),
+      Self.event(3, .getRequest, 1000, 2032), Self.event(4, .insert, 1000, 2032),
+      Self.event(5, .getRequest, 3032, 2064), Self.event(6, .insert, 3032, 2064),
+      Self.event(7, .issue, 1000, 2032, pid: 24), Self.event(8, .issue, 3032, 2064, pid: 24),
+      Self.event(9, .complete, 3032, 2064, pid: 0), Self.event(10, .complete, 1000, 2032, pid: 0),
+    ]
+    let (ops, _) = Self.run(events)
+    #expect(ops.map(\.sector) == [1000, 3032])  // issue order, though completed the other way
+    #expect(ops.allSatisfy { $0.ownerPid == 100 && $0.queueTime == 1 })
+    #expect(Self.run(events, order: .completion).operations.map(\.sector) == [3032, 1000])
+  }
+
+  @Test func silentSplitWithoutQueueLineTakesTheRequestLinesOwner() {
+    // One Q of 2048 sectors became G 2032 + G 16 with no X line (segment limits).
+    let events = [
+      Self.event(1, .queue, 0, 2048), Self.event(2, .getRequest, 0, 2032), Self.event(3, .getRequest, 2032, 16),
+      Self.event(4, .issue, 0, 2032, pid: 24), Self.event(5, .issue, 2032, 16, pid: 24),
+      Self.event(6, .complete, 0, 2032, pid: 0), Self.event(7, .complete, 2032, 16, pid: 0),
+    ]
+    let (ops, _) = Self.run(events)
+    #expect(ops.count == 2)
+    #expect(ops.allSatisfy { $0.ownerPid == 100 })
+  }
+
+  @Test func flushesAndEmptyRequestsAreNotOperations() {
+    let events = [
+      Self.event(1, .queue, 0, 0, pid: 7, comm: "sync", flags: [.flush, .write, .sync]),
+      Self.event(2, .issue, 0, 0, pid: 7, flags: [.flush]),
+      Self.event(3, .complete, 0, 0, pid: 0, flags: [.flush]),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.isEmpty)
+    #expect(counters.requestsWithoutData == 1)
+  }
+
+  @Test func discardsCarryNoDataAndAreFilteredOut() {
+    let events = [
+      Self.event(1, .issue, 4096, 1592, flags: [.discard, .sync]), Self.event(2, .complete, 4096, 1592, pid: 0, flags: [.discard]),
+    ]
+    let (ops, _) = Self.run(events)
+    #expect(ops.count == 1)
+    var filter = OperationFilter()
+    filter.direction = .all
+    #expect(filter.rejection(of: ops[0]) == .noData)
+  }
+
+  @Test func partialCompletionsFinishOneOperation() {
+    let events = [
+      Self.event(1, .issue, 100, 16), Self.event(2, .complete, 100, 8, pid: 0), Self.event(3, .complete, 108, 8, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 1)
+    #expect(ops[0].sector == 100)
+    #expect(ops[0].sectors == 16)
+    #expect(ops[0].completeTime == 3)
+    #expect(counters.partialCompletions == 1)
+  }
+
+  @Test func requestMergedIntoAnotherDoesNotCount() {
+    var absorbed = Self.event(3, .backmerge, 108, 8)
+    absorbed.flags.insert(.requestLevel)
+    let events = [
+      Self.event(1, .insert, 100, 8), Self.event(2, .insert, 108, 8), absorbed,
+      Self.event(4, .issue, 100, 16), Self.event(5, .complete, 100, 16, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sectors) == [16])
+    #expect(counters.mergedRequests == 1)
+    #expect(counters.unfinishedRequests == 0)
+  }
+
+  @Test func traceWithoutCompletionsCountsDispatchesLessReissues() {
+    let events = [
+      Self.event(1, .issue, 100, 8), Self.event(2, .issue, 200, 8), Self.event(3, .requeue, 200, 8),
+      Self.event(4, .issue, 200, 8), Self.event(5, .issue, 300, 8),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sector) == [100, 200, 300])
+    #expect(counters.countedAtDispatch == 3)
+    #expect(Self.run(events, mode: .dispatch).operations.count == 4)
+  }
+
+  @Test func dispatchFallbackStaysBoundedOnLongTraces() {
+    // Issues a second apart with no completion: each is released once it is old enough.
+    var assembler = RequestAssembler()
+    var output = ContiguousArray<BlockOperation>()
+    for k in 0..<10 { assembler.consume(Self.event(UInt64(k) * 2_000_000_000, .issue, UInt64(k) * 8, 8), into: &output) }
+    #expect(output.count == 9)
+    assembler.finish(into: &output)
+    #expect(output.map(\.sector) == (0..<10).map { UInt64($0) * 8 })
+  }
+
+  @Test func completionWithoutEarlierLinesIsCountedWithUnknownOwner() {
+    let (ops, counters) = Self.run([Self.event(5, .complete, 100, 8, pid: 0)])
+    #expect(ops.count == 1)
+    #expect(ops[0].ownerPid == -1)
+    #expect(counters.completionsWithoutRequest == 1)
+  }
+
+  @Test func requestThatNeverCompletesIsReportedUnfinished() {
+    let events = [
+      Self.event(1, .issue, 100, 8), Self.event(2, .issue, 200, 8), Self.event(3, .complete, 200, 8, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sector) == [200])
+    #expect(counters.unfinishedRequests == 1)
+  }
+
+  @Test func sameSectorOnTwoDevicesAreTwoRequests() {
+    var other = Self.event(2, .issue, 100, 8)
+    other.device = DeviceNumber(major: 259, minor: 0)
+    var otherDone = Self.event(4, .complete, 100, 8, pid: 0)
+    otherDone.device = other.device
+    let (ops, _) = Self.run([Self.event(1, .issue, 100, 8), other, Self.event(3, .complete, 100, 8, pid: 0), otherDone])
+    #expect(ops.count == 2)
+  }
+
+  @Test func manyInterleavedRequestsMatchAnOracle() {
+    // Seeded random request lives, completed in random order: every request is one
+    // operation, and issue order is kept.
+    var rng = SplitMix(seed: 42)
+    var events: [BlockEvent] = []
+    var inFlight: [(sector: UInt64, issued: UInt64)] = []
+    var time: UInt64 = 0
+    var issuedOrder: [UInt64] = []
+    for k in 0..<5_000 {
+      time += 1 + rng.next() % 100
+      let sector = UInt64(k) * 64
+      events.append(Self.event(time, .queue, sector, 8))
+      events.append(Self.event(time + 1, .issue, sector, 8, pid: 24))
+      issuedOrder.append(sector)
+      inFlight.append((sector, time))
+      time += 2
+      while !inFlight.isEmpty, rng.next() % 3 == 0 {
+        let index = Int(rng.next() % UInt64(inFlight.count))
+        events.append(Self.event(time, .complete, inFlight[index].sector, 8, pid: 0))
+        inFlight.remove(at: index)
+        time += 1
+      }
+    }
+    for request in inFlight {
+      time += 1
+      events.append(Self.event(time, .complete, request.sector, 8, pid: 0))
+    }
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sector) == issuedOrder)
+    #expect(counters.completedRequests == 5_000)
+    #expect(counters.unfinishedRequests == 0)
+  }
+}
+
+/// A small seeded generator for reproducible tests.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
