@@ -33,5 +33,10 @@ let package = Package(
       name: "ParamTraceCoreTests",
       dependencies: ["ParamTraceCore"]
     ),
+    .testTarget(
+      name: "ParamTraceCLITests",
+      dependencies: ["paramtrace"],
+      exclude: []
+    ),
   ]
 )

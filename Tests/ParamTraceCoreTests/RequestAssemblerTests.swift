@@ -263,3 +263,14 @@ struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+extension RequestAssemblerTests {
+  @Test func queueAndCompleteLinesAloneMakeARequest() {
+    // A trace recorded with act_mask=queue,complete has no G/I/D lines.
+    let (ops, counters) = Self.run([Self.event(1, .queue, 300, 8), Self.event(9, .complete, 300, 8, pid: 0)])
+    #expect(ops.count == 1)
+    #expect(ops[0].ownerPid == 100)
+    #expect(ops[0].queueToCompleteNanoseconds == 8)
+    #expect(counters.completionsWithoutRequest == 0)
+  }
+}

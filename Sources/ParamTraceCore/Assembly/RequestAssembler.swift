@@ -185,12 +185,15 @@ public struct RequestAssembler {
   private mutating func complete(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
     guard var request = requests.remove(event.sector, event.device) else {
       if event.sectors > 0 {
-        // The trace began while this request was in flight: count it, owner unknown.
-        counters.completionsWithoutRequest += 1
+        // No request line: a trace of Q and C lines only (act_mask), or one that began while
+        // the request was in flight. The bio's Q line still names the owner when it was seen.
+        let bio = bios.remove(event.sector, event.device)
+        if bio == nil { counters.completionsWithoutRequest += 1 }
         counters.completedRequests += 1
         let operation = BlockOperation(
           device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
-          ownerPid: -1, ownerComm: CommName(), completeTime: event.time, error: event.error)
+          ownerPid: bio?.pid ?? -1, ownerComm: bio?.comm ?? CommName(), queueTime: bio?.time ?? BlockOperation.noTime,
+          completeTime: event.time, error: event.error)
         emit(operation, sequence: appendSlot(nil, time: event.time), into: &output)
       } else {
         counters.requestsWithoutData += 1

@@ -73,4 +73,72 @@ public enum ByteScan {
       return true
     }
   }
+
+  /// True for a space or a tab.
+  @inlinable @inline(__always)
+  public static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+  /// Advances `index` past bytes that are not spaces or tabs (one whitespace-separated token).
+  @inlinable @inline(__always)
+  public static func skipToken(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, _ end: Int) {
+    while index < end, bytes[index] != 0x20, bytes[index] != 0x09 { index += 1 }
+  }
+
+  /// Moves `end` back past trailing spaces and tabs, not below `start`.
+  @inlinable @inline(__always)
+  public static func trimTrailingBlanks(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: inout Int) {
+    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+  }
+
+  /// Parses an optionally negative decimal at `index` and advances past it; nil when there is
+  /// no digit or the value does not fit in Int64.
+  @inlinable @inline(__always)
+  public static func signed(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, _ end: Int) -> Int64? {
+    var at = index
+    let negative = at < end && bytes[at] == 0x2D  // '-'
+    if negative { at += 1 }
+    guard let magnitude = unsigned(bytes, &at, end) else { return nil }
+    if negative {
+      guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+      index = at
+      return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+    }
+    guard magnitude <= UInt64(Int64.max) else { return nil }
+    index = at
+    return Int64(magnitude)
+  }
+
+  /// Finds the next line feed (0x0A) from `index`, eight bytes at a time; returns `end` when
+  /// there is none.
+  @inlinable
+  public static func findNewline(_ bytes: UnsafeRawBufferPointer, from index: Int, to end: Int) -> Int {
+    var at = index
+    while end - at >= 8 {
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+      let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
+      // Zero bytes of x are line feeds; the lowest flagged byte is always a true match.
+      let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+      if found != 0 { return at + (found.trailingZeroBitCount >> 3) }
+      at += 8
+    }
+    while at < end, bytes[at] != 0x0A { at += 1 }
+    return at
+  }
+
+  /// Finds the last byte equal to `byte` in `bytes[start..<end]`; returns nil when there is none.
+  @inlinable @inline(__always)
+  public static func lastIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+    var at = end
+    while at > start {
+      at -= 1
+      if bytes[at] == byte { return at }
+    }
+    return nil
+  }
+
+  /// True when `bytes[start..<end]` is exactly `literal`.
+  @inlinable
+  public static func equals(_ literal: StaticString, _ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
+    end - start == literal.utf8CodeUnitCount && hasPrefix(literal, bytes, at: start, end: end)
+  }
 }

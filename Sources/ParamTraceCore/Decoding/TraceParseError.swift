@@ -41,11 +41,11 @@ public struct TraceParseError: Error, Hashable, Sendable, CustomStringConvertibl
     case .unsupportedVersion(let version):
       "\(place): blktrace record version \(version) is not supported (only version 7, struct blk_io_trace). Convert with a blkparse that knows it, or record with paramtrace."
     case .truncated(let needed):
-      "\(place): the input ends inside a record that needs \(needed) more bytes. Was the capture cut short? The events before it were read."
+      "\(place): the input ends inside a record that needs \(needed) more bytes. Was the capture cut short?"
     case .malformedLine(let expected):
-      "\(place): malformed line, expected \(expected). It was skipped; --strict stops here instead."
+      "\(place): malformed line, expected \(expected)."
     case .badRecord(let what):
-      "\(place): bad record: \(what). It was skipped; --strict stops here instead."
+      "\(place): bad record: \(what)."
     case .unknownFormat:
       "\(place): not a trace format paramtrace reads (blktrace binary, blkparse text, ftrace blk or tracepoint text, kernel blk binary, CHEOPS CSV). Name it with --format if detection is wrong."
     }

@@ -86,6 +86,12 @@ public enum BlockAction: UInt8, Sendable, Hashable, CaseIterable {
   case driverData = 17  // __BLK_TA_DRV_DATA (binary only)
   case message = 18     // 'm', BLK_TN_MESSAGE, or a trace_marker line
 
+  /// The actions in the order of a request's life, for reports.
+  public static let lifecycleOrder: [BlockAction] = [
+    .queue, .remap, .split, .bounce, .backmerge, .frontmerge, .getRequest, .sleepRequest, .plug, .unplugIO,
+    .unplugTimer, .insert, .issue, .requeue, .complete, .abort, .driverData, .message,
+  ]
+
   /// The letters blkparse prints for this action.
   public var letters: String {
     switch self {

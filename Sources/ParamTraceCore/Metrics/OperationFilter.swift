@@ -27,6 +27,19 @@ public struct OperationFilter: Sendable, Hashable {
   /// Why an operation was left out, for the report's accounting.
   public enum Rejection: Int, Sendable, CaseIterable {
     case noData, direction, device, owner, time, sectors, file
+
+    /// Words for reports.
+    public var label: String {
+      switch self {
+      case .noData: "no data (flush, discard)"
+      case .direction: "other direction"
+      case .device: "other device"
+      case .owner: "other owner"
+      case .time: "outside --from/--to"
+      case .sectors: "outside --sectors"
+      case .file: "outside the file"
+      }
+    }
   }
 
   /// Nil when the operation passes, otherwise the first rule it fails.

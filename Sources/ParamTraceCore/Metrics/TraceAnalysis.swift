@@ -90,7 +90,8 @@ public struct TraceAnalysisRun {
       warnings.append("The tracer lost \(analysis.diagnostics.lostEvents) events: every figure is incomplete. Record with larger buffers.")
     }
     if analysis.diagnostics.malformed > 0 {
-      warnings.append("\(analysis.diagnostics.malformed) malformed lines or records were skipped (first: \(analysis.diagnostics.samples.first?.description ?? "?")).")
+      warnings.append(
+        "\(analysis.diagnostics.malformed) malformed lines or records were skipped (first: \(analysis.diagnostics.samples.first?.description ?? "?")); --strict makes them an error.")
     }
     if counters.unfinishedRequests > 0 {
       warnings.append("\(counters.unfinishedRequests) requests were never seen completing (trace ended first, or completions were lost); they are not counted.")

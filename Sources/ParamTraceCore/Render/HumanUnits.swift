@@ -25,9 +25,22 @@ public enum HumanUnits {
 
   public static func bytes<T: BinaryInteger>(_ value: T) -> String { bytes(Double(value)) }
 
-  /// Bytes per second in MiB/s (or GiB/s above 10 GiB/s).
+  /// A size that is usually a power of two: `4 KiB`, `1 MiB`, else like `bytes`.
+  public static func size(_ value: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var scaled = value
+    var unit = 0
+    while scaled >= 1024, scaled % 1024 == 0, unit < units.count - 1 {
+      scaled /= 1024
+      unit += 1
+    }
+    return scaled < 1024 || unit == units.count - 1 ? "\(scaled) \(units[unit])" : bytes(value)
+  }
+
+  /// Bytes per second in MiB/s (KiB/s under 1 MiB/s, GiB/s above 10 GiB/s).
   public static func rate(_ bytesPerSecond: Double) -> String {
     let mib = bytesPerSecond / 1_048_576
+    if mib < 1 { return "\(formatFixed(bytesPerSecond / 1024, 1)) KiB/s" }
     return mib >= 10_240 ? "\(formatFixed(mib / 1024, 2)) GiB/s" : "\(formatFixed(mib, 1)) MiB/s"
   }
 

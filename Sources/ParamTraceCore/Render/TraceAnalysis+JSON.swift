@@ -61,7 +61,7 @@ extension TraceAnalysis {
       ),
       (
         "filtered_out",
-        .object(OperationFilter.Rejection.allCases.map { ("\($0)", .number(f.rejected[$0] ?? 0)) })
+        .object(OperationFilter.Rejection.allCases.map { (Self.snakeCase("\($0)"), .number(f.rejected[$0] ?? 0)) })
       ),
       ("filter", filterJSON),
       ("malformed_samples", .array(diagnostics.samples.map { .string($0.description) })),
@@ -87,6 +87,16 @@ extension TraceAnalysis {
       ("from_ns", .optional(filter.fromNanoseconds)),
       ("to_ns", .optional(filter.toNanoseconds)),
     ])
+  }
+
+  static func snakeCase(_ name: String) -> String {
+    name.reduce(into: "") { out, character in
+      if character.isUppercase {
+        out += "_" + character.lowercased()
+      } else {
+        out.append(character)
+      }
+    }
   }
 
   static func gapsJSON(_ gaps: GapClasses) -> JSONValue {
@@ -116,6 +126,6 @@ extension TraceAnalysis {
   }
 
   static func actionCountsJSON(_ counters: AssemblyCounters) -> JSONValue {
-    .object(BlockAction.allCases.filter { counters.count($0) > 0 }.map { ($0.letters, .number(counters.count($0))) })
+    .object(BlockAction.lifecycleOrder.filter { counters.count($0) > 0 }.map { ($0.letters, .number(counters.count($0))) })
   }
 }

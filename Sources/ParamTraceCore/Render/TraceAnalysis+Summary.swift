@@ -28,6 +28,7 @@ extension TraceAnalysis {
     let window = formatFixed(Double(f.windowNanoseconds) / 1e9, 3) + " s"
     if let peak = f.peakBytesPerSecond {
       var text = "\(HumanUnits.rate(peak)) (largest \(window) window of completions)"
+      if f.spanNanoseconds < f.windowNanoseconds { text += " [trace shorter than the window: use --window]" }
       if let issuePeak = f.peakByIssueBytesPerSecond { text += "; by issue time \(HumanUnits.rate(issuePeak))" }
       lines.append(row("  Peak:", text))
     } else if let issuePeak = f.peakByIssueBytesPerSecond {
@@ -37,7 +38,7 @@ extension TraceAnalysis {
     lines.append(latencyLine("Latency issue→complete (ms):", f.latency))
     lines.append(latencyLine("Latency queue→complete (ms):", f.queueLatency))
     lines.append("")
-    let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.bytes($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
+    let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
     lines.append(row("Trace lines:", actionLine))
     if let perRequest = assembly.linesPerRequest {
@@ -46,7 +47,7 @@ extension TraceAnalysis {
     lines.append(row("Requests:", requestLine))
     let rejected = OperationFilter.Rejection.allCases.compactMap { reason -> String? in
       let n = f.rejected[reason] ?? 0
-      return n == 0 ? nil : "\(reason) \(HumanUnits.grouped(n))"
+      return n == 0 ? nil : "\(reason.label) \(HumanUnits.grouped(n))"
     }
     lines.append(row("Filtered out:", rejected.isEmpty ? "none" : rejected.joined(separator: ", ")))
     if diagnostics.malformed > 0 || diagnostics.lostEvents > 0 {
@@ -60,20 +61,19 @@ extension TraceAnalysis {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  private func row(_ label: String, _ value: String) -> String { HumanUnits.padRight(label, 28) + value }
+  private func row(_ label: String, _ value: String) -> String { HumanUnits.padRight(label, 31) + value }
 
   private func gapTable(_ f: AccessFigures) -> [String] {
     let logical = f.logicalGaps
     var lines = [
-      HumanUnits.padRight("Gap distribution", 30) + HumanUnits.padRight("physical (disk sectors)", 24)
-        + (logical == nil ? "" : "logical (file offsets)")
+      HumanUnits.padRight("Gap distribution", 33) + "physical (disk sectors)" + (logical == nil ? "" : "  logical (file offsets)")
     ]
     let rows: [(String, KeyPath<GapClasses, Int>)] = [
       ("  Sequential (gap=0)", \.sequential), ("  Small (<128 KiB)", \.small), ("  Medium (128 KiB-1 MiB)", \.medium),
       ("  Large (>=1 MiB)", \.large), ("  Backward", \.backward),
     ]
     for (label, path) in rows {
-      var line = HumanUnits.padRight(label, 28) + cell(f.gaps, path)
+      var line = HumanUnits.padRight(label, 31) + cell(f.gaps, path)
       if let logical { line += "      " + cell(logical, path) }
       lines.append(line)
     }
@@ -94,7 +94,7 @@ extension TraceAnalysis {
   }
 
   private var actionLine: String {
-    let parts = BlockAction.allCases.filter { assembly.count($0) > 0 }.map { "\($0.letters) \(HumanUnits.grouped(assembly.count($0)))" }
+    let parts = BlockAction.lifecycleOrder.filter { assembly.count($0) > 0 }.map { "\($0.letters) \(HumanUnits.grouped(assembly.count($0)))" }
     return parts.isEmpty ? "none" : parts.joined(separator: ", ")
   }
 
@@ -113,7 +113,7 @@ extension TraceAnalysis {
 
   private var filterDescription: String {
     let filter = options.filter
-    var parts = [filter.direction.rawValue]
+    var parts = [filter.direction == .all ? "reads and writes" : filter.direction.rawValue]
     if !filter.devices.isEmpty { parts.append("device " + filter.devices.map(\.description).joined(separator: ",")) }
     if !filter.pids.isEmpty { parts.append("pid " + filter.pids.map(String.init).joined(separator: ",")) }
     if !filter.comms.isEmpty { parts.append("comm " + filter.comms.map(\.description).joined(separator: ",")) }

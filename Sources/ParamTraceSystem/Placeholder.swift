@@ -1,1 +1,0 @@
-// Filled by the system-access code (file sources, FIEMAP, tracefs).

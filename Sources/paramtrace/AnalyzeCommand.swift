@@ -1,0 +1,171 @@
+import ArgumentParser
+import ParamTraceCore
+import ParamTraceSystem
+
+struct AnalyzeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "analyze",
+    abstract: "Access-pattern figures of a block trace, each request counted once (DESIGN.md definitions).",
+    discussion: """
+      Reads blktrace binary (NAME or NAME.blktrace.N), blkparse text, ftrace blk tracer text
+      (default or blk_classic), the kernel's binary blk output (options/bin), tracefs block
+      tracepoint text and the CHEOPS'25 bpftrace CSV; the format is detected, or named with
+      --format. Several inputs of one run are merged by time; '-' reads standard input.
+
+      Counting: by default one operation per block request, counted at its completion, owned
+      by the task that queued it (never the completion's interrupt context). --counting
+      dispatch (every D line) and --counting naive (every line with a sector) reproduce the
+      notebook's pipelines for comparison.
+
+      Sizes in the summary are binary (KiB, MiB, GiB); --json gives exact integers.
+
+      EXAMPLES:
+        paramtrace analyze run --extents model.extents.json --pid 4242
+        paramtrace analyze run.blk.txt --counting naive --pid 4242   # the notebook's way
+        paramtrace analyze trace.tp.txt --json --requests-csv ops.csv
+        duckdb -c "select avg(latency_ns) from 'ops.csv'"
+      """
+  )
+
+  @Argument(help: "Trace files; NAME opens NAME.blktrace.0, .1, …; '-' is standard input.")
+  var inputs: [String]
+
+  @Option(help: "Input format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
+  var format: TraceFormat?
+
+  @Option(help: "completion (default: one operation per request), dispatch (every D line) or naive (every line).")
+  var counting: CountingMode = .completion
+
+  @Option(help: "Order operations by first 'issue' time (default) or by 'completion' time (as bcc's biopattern).")
+  var order: OperationOrder = .issue
+
+  @Option(name: .customLong("pid"), help: "Keep operations owned by this pid (repeatable).")
+  var pids: [Int32] = []
+
+  @Option(name: .customLong("comm"), help: "Keep operations owned by tasks of this name (repeatable).")
+  var comms: [String] = []
+
+  @Option(name: .customLong("dev"), help: "Keep operations on this device, MAJ:MIN (repeatable).")
+  var devices: [String] = []
+
+  @Option(name: .customLong("sectors"), help: "Keep operations overlapping whole-disk sectors START-END, both included (repeatable).")
+  var sectorRanges: [String] = []
+
+  @Option(help: "Extents file of the traced file (paramtrace extents format): filters to the file and adds the logical view.")
+  var extents: String?
+
+  @Flag(help: "Keep writes instead of reads.")
+  var writes = false
+
+  @Flag(help: "Keep reads and writes.")
+  var all = false
+
+  @Option(help: "Keep operations issued at or after this time, in seconds on the trace's clock.")
+  var from: Double?
+
+  @Option(help: "Keep operations issued before this time, in seconds on the trace's clock.")
+  var to: Double?
+
+  @Option(help: "Window for peak bandwidth, in seconds.")
+  var window: Double = 1
+
+  @Flag(help: "Print the analysis as JSON instead of the summary.")
+  var json = false
+
+  @Option(help: "Write one CSV row per operation to this file (DuckDB reads it as is).")
+  var requestsCsv: String?
+
+  @Flag(help: "Stop at the first malformed line or record (default: count, skip and report).")
+  var strict = false
+
+  func validate() throws {
+    if writes && all { throw ValidationError("--writes and --all exclude each other: --all keeps reads and writes.") }
+    guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
+    if let from, !(from >= 0) { throw ValidationError("--from must be a non-negative number of seconds.") }
+    if let to, !(to >= 0) { throw ValidationError("--to must be a non-negative number of seconds.") }
+    if let from, let to, to <= from { throw ValidationError("--to must be later than --from.") }
+    for text in devices where DeviceNumber(parsing: text) == nil {
+      throw ValidationError("--dev \(text): expected MAJ:MIN, e.g. 254:0 (see /sys/block/DEV/dev).")
+    }
+    for text in sectorRanges where Self.parseSectorRange(text) == nil {
+      throw ValidationError("--sectors \(text): expected START-END in 512-byte sectors with START <= END, e.g. 33865728-33882111.")
+    }
+  }
+
+  func run() throws {
+    var options = AnalysisOptions()
+    options.counting = counting
+    options.order = order
+    options.windowNanoseconds = UInt64(window * 1e9)
+    options.filter = try makeFilter()
+
+    var source = try TraceInputs.open(paths: inputs, format: format, strict: strict)
+    var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
+    var csvBuffer = ""
+    if csv != nil { csvBuffer = OperationCSV.header }
+    var analysis = TraceAnalysisRun(options: options)
+    var batch = ContiguousArray<BlockEvent>()
+    batch.reserveCapacity(1 << 16)
+    let writeRow: (AccessAnalyzer.Accepted) -> Void = { item in
+      if csv != nil { OperationCSV.appendRow(item, to: &csvBuffer) }
+    }
+    while try source.nextBatch(into: &batch) {
+      analysis.consume(batch, accepted: writeRow)
+      if csvBuffer.utf8.count > 1 << 20 {
+        try csv?.write(csvBuffer)
+        csvBuffer.removeAll(keepingCapacity: true)
+      }
+    }
+    let result = analysis.finish(diagnostics: source.diagnostics, accepted: writeRow)
+    if var file = csv {
+      try file.write(csvBuffer)
+      try file.close()
+      csv = nil
+    }
+    let description = inputs.joined(separator: " ") + " (\(HumanUnits.grouped(result.assembly.events)) events)"
+    if json {
+      var document = result.json
+      if case .object(var members) = document {
+        members.insert(("tool_version", .string(ParamTraceVersion.current)), at: 1)
+        members.insert(("inputs", .array(inputs.map { .string($0) })), at: 2)
+        document = .object(members)
+      }
+      print(document.rendered())
+    } else {
+      print(result.summary(inputDescription: description), terminator: "")
+    }
+    for warning in result.warnings where json { printError("warning: \(warning)") }
+    if result.figures.operations == 0 { throw ExitCode(3) }
+  }
+
+  private func makeFilter() throws -> OperationFilter {
+    var filter = OperationFilter()
+    filter.direction = all ? .all : (writes ? .writes : .reads)
+    filter.pids = pids
+    filter.comms = comms.map(CommName.init)
+    filter.devices = devices.compactMap(DeviceNumber.init(parsing:))
+    if !sectorRanges.isEmpty {
+      filter.sectors = SectorRanges(sectorRanges.compactMap(Self.parseSectorRange))
+    }
+    if let extents {
+      let bytes = try readWholeFile(extents)
+      filter.extents = try ExtentsDocument.decode(bytes, source: extents)
+    }
+    filter.fromNanoseconds = from.map { UInt64($0 * 1e9) }
+    filter.toNanoseconds = to.map { UInt64($0 * 1e9) }
+    return filter
+  }
+
+  /// `START-END`, both included, as a half-open `[START, END+1)`.
+  static func parseSectorRange(_ text: String) -> (start: UInt64, end: UInt64)? {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, let start = UInt64(parts[0]), let end = UInt64(parts[1]), start <= end, end < UInt64.max else {
+      return nil
+    }
+    return (start, end + 1)
+  }
+}
+
+extension TraceFormat: ExpressibleByArgument {}
+extension CountingMode: ExpressibleByArgument {}
+extension OperationOrder: ExpressibleByArgument {}
