@@ -1,1 +1,351 @@
-print("x")
+// paramtrace-bench: decoding throughput and peak memory on a synthesized trace.
+//
+//   paramtrace-bench [--events N] [--dir DIR] [--seed S] [--keep] [--no-text]
+//       Writes a SyntheticBlockTrace of N events (default 20,000,000) to DIR (default a new
+//       directory under /var/tmp) as per-CPU blktrace files and as blkparse text, then measures
+//       each reader in a child process of its own (so each peak memory is separate).
+//   paramtrace-bench decode --format FORMAT PATH...
+//       One measurement: open PATH... with TraceInputs, read every event, print one result line.
+//   paramtrace-bench decode-single PATH
+//       One blktrace file, DecodingStream only (no file merge): the decoder's own speed.
+//
+// Build in release: cd Benchmarks && swift build -c release --scratch-path ../.build-bench
+
+import Foundation
+import ParamTraceCore
+import ParamTraceSystem
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// MARK: Measuring
+
+/// One measured run: what was read, how long it took, the process's peak memory after it.
+struct Measurement {
+  var name: String
+  var events: Int
+  var bytes: Int
+  var seconds: Double
+  var peakKiB: Int
+
+  var line: String {
+    "RESULT name=\(name) events=\(events) bytes=\(bytes) seconds=\(String(format: "%.6f", seconds)) peak_kib=\(peakKiB)"
+  }
+
+  init(name: String, events: Int, bytes: Int, seconds: Double, peakKiB: Int) {
+    self.name = name
+    self.events = events
+    self.bytes = bytes
+    self.seconds = seconds
+    self.peakKiB = peakKiB
+  }
+
+  init?(line: String) {
+    guard line.hasPrefix("RESULT ") else { return nil }
+    var fields: [String: String] = [:]
+    for part in line.dropFirst(7).split(separator: " ") {
+      let pair = part.split(separator: "=", maxSplits: 1)
+      if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+    }
+    guard let name = fields["name"], let events = fields["events"].flatMap({ Int($0) }),
+      let bytes = fields["bytes"].flatMap({ Int($0) }), let seconds = fields["seconds"].flatMap({ Double($0) }),
+      let peak = fields["peak_kib"].flatMap({ Int($0) })
+    else { return nil }
+    self.init(name: name, events: events, bytes: bytes, seconds: seconds, peakKiB: peak)
+  }
+}
+
+/// Monotonic time in seconds.
+func now() -> Double {
+  var spec = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &spec)
+  return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+}
+
+/// A line of /proc/self/status in KiB (VmHWM: peak resident memory, VmRSS: current).
+func procStatusKiB(_ key: String) -> Int {
+  guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+  for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
+    return Int(line.dropFirst(key.count + 1).filter(\.isNumber)) ?? -1
+  }
+  return -1
+}
+
+/// Times `body`, which returns (events, input bytes), and reads the peak memory after it.
+/// Add new measurements (for example an `analyze` pass) as one more `measure` call.
+func measure(name: String, body: () throws -> (events: Int, bytes: Int)) rethrows -> Measurement {
+  let start = now()
+  let (events, bytes) = try body()
+  let seconds = now() - start
+  return Measurement(name: name, events: events, bytes: bytes, seconds: seconds, peakKiB: procStatusKiB("VmHWM"))
+}
+
+/// Reads every event of a batch source; returns the count.
+func drainAll(_ source: inout any EventBatchSource) throws -> Int {
+  var batch = ContiguousArray<BlockEvent>()
+  var count = 0
+  var checksum: UInt64 = 0
+  while try source.nextBatch(into: &batch) {
+    count += batch.count
+    checksum &+= batch[batch.count - 1].sector  // keep the work observable
+  }
+  if checksum == 1 { print("") }
+  return count
+}
+
+/// Bytes of `path`, or of all `path.blktrace.N` files when `path` does not exist.
+func inputBytes(_ path: String) -> Int {
+  var status = stat()
+  if stat(path, &status) == 0 { return Int(status.st_size) }
+  var total = 0
+  var cpu = 0
+  while stat("\(path).blktrace.\(cpu)", &status) == 0 {
+    total += Int(status.st_size)
+    cpu += 1
+  }
+  return total
+}
+
+func fileSize(_ path: String) -> Int {
+  var status = stat()
+  return stat(path, &status) == 0 ? Int(status.st_size) : 0
+}
+
+// MARK: Writing the synthetic trace
+
+/// Appends bytes to a file through a 4 MiB buffer.
+struct BufferedFile {
+  let descriptor: Int32
+  let path: String
+  var buffer: [UInt8] = []
+
+  init(path: String) {
+    self.path = path
+    descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if descriptor < 0 { fail("create \(path): \(String(cString: strerror(errno)))") }
+    buffer.reserveCapacity(5 << 20)
+  }
+
+  mutating func flushIfFull() {
+    if buffer.count >= 4 << 20 { flush() }
+  }
+
+  mutating func flush() {
+    var offset = 0
+    while offset < buffer.count {
+      let written = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        fail("write \(path): \(String(cString: strerror(errno)))")
+      }
+      offset += written
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  mutating func close() {
+    flush()
+    _ = Glibc.close(descriptor)
+  }
+}
+
+func fail(_ message: String) -> Never {
+  FileHandle.standardError.write(Data("paramtrace-bench: \(message)\n".utf8))
+  exit(1)
+}
+
+/// Writes `DIR/synth.blktrace.N` and (unless `text` is false) `DIR/synth.blkparse.txt`.
+func writeTrace(events: Int, seed: UInt64, directory: String, text: Bool) -> (binary: [String], text: String?) {
+  var configuration = SyntheticBlockTrace.Configuration(eventCount: events, seed: seed)
+  configuration.cpuCount = 4
+  let generator = SyntheticBlockTrace(configuration)
+  var binaryFiles = (0..<configuration.cpuCount).map { BufferedFile(path: "\(directory)/synth.blktrace.\($0)") }
+  var textFile = text ? BufferedFile(path: "\(directory)/synth.blkparse.txt") : nil
+  var binary = BlktraceBinaryEncoder(remapSource: configuration.partition?.device)
+  var blkparse = BlkparseTextEncoder(startTime: configuration.startTime)
+  blkparse.remapSource = configuration.partition?.device
+  for event in generator {
+    let cpu = Int(event.cpu)
+    binary.append(event, to: &binaryFiles[cpu].buffer)
+    binaryFiles[cpu].flushIfFull()
+    if textFile != nil {
+      blkparse.append(event, to: &textFile!.buffer)
+      textFile!.flushIfFull()
+    }
+  }
+  for index in binaryFiles.indices { binaryFiles[index].close() }
+  textFile?.close()
+  return (binaryFiles.map(\.path), textFile?.path)
+}
+
+// MARK: Child measurements
+
+func decodeCommand(_ arguments: [String]) throws {
+  var format: TraceFormat?
+  var paths: [String] = []
+  var index = 0
+  while index < arguments.count {
+    if arguments[index] == "--format", index + 1 < arguments.count {
+      format = TraceFormat(rawValue: arguments[index + 1])
+      index += 2
+    } else {
+      paths.append(arguments[index])
+      index += 1
+    }
+  }
+  let name = format?.rawValue ?? "auto"
+  let result = try measure(name: name) {
+    var source = try TraceInputs.open(paths: paths, format: format, strict: false)
+    let events = try drainAll(&source)
+    let bytes = paths.reduce(0) { $0 + inputBytes($1) }
+    let diagnostics = source.diagnostics
+    if diagnostics.malformed > 0 {
+      FileHandle.standardError.write(Data("\(diagnostics.malformed) malformed: \(diagnostics.samples.prefix(3))\n".utf8))
+    }
+    return (events, bytes)
+  }
+  print(result.line)
+}
+
+func decodeSingleCommand(_ path: String) throws {
+  let result = try measure(name: "blktrace-single") {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 { fail("open \(path): \(String(cString: strerror(errno)))") }
+    defer { _ = close(descriptor) }
+    var source: any EventBatchSource = DecodingStream(
+      decoder: BlktraceBinaryDecoder(options: DecoderOptions(sourceName: path))
+    ) { buffer in
+      let count = read(descriptor, buffer.baseAddress, buffer.count)
+      if count < 0 { fail("read \(path): \(String(cString: strerror(errno)))") }
+      return count
+    }
+    return (try drainAll(&source), fileSize(path))
+  }
+  print(result.line)
+}
+
+/// Runs this executable again with `arguments`; returns its result line.
+func runChild(_ arguments: [String]) -> Measurement {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+  process.arguments = arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  do { try process.run() } catch { fail("run \(arguments): \(error)") }
+  let output = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  let text = String(decoding: output, as: UTF8.self)
+  guard process.terminationStatus == 0,
+    let result = text.split(separator: "\n").compactMap({ Measurement(line: String($0)) }).first
+  else { fail("child \(arguments) failed (status \(process.terminationStatus)): \(text)") }
+  return result
+}
+
+func formatCount(_ value: Double) -> String { String(format: "%.2f", value) }
+
+func mainCommand(_ arguments: [String]) {
+  var events = 20_000_000
+  var directory: String?
+  var seed: UInt64 = 0x5EED
+  var keep = false
+  var text = true
+  var index = 0
+  while index < arguments.count {
+    let argument = arguments[index]
+    let value = index + 1 < arguments.count ? arguments[index + 1] : ""
+    switch argument {
+    case "--events":
+      events = Int(value.filter { $0 != "_" && $0 != "," }) ?? events
+      index += 1
+    case "--dir":
+      directory = value
+      index += 1
+    case "--seed":
+      seed = UInt64(value) ?? seed
+      index += 1
+    case "--keep": keep = true
+    case "--no-text": text = false
+    case "-h", "--help":
+      print(
+        """
+        USAGE: paramtrace-bench [--events N] [--dir DIR] [--seed S] [--keep] [--no-text]
+               paramtrace-bench decode --format FORMAT PATH...
+               paramtrace-bench decode-single FILE.blktrace.N
+
+        Writes a synthetic trace of N events (default 20,000,000) as per-CPU blktrace files and
+        blkparse text (about 75 bytes per line: 20M events is about 1.5 GB) under DIR (default
+        a new directory in /var/tmp, removed afterwards unless --keep), then times each reader
+        in a child process and reports events/s, MB/s and the child's peak memory (VmHWM).
+
+        EXAMPLES:
+          paramtrace-bench --events 2000000
+          paramtrace-bench --dir /var/tmp/bench --keep --no-text
+        """)
+      return
+    default: fail("unknown argument \(argument); see --help")
+    }
+    index += 1
+  }
+  let made = directory == nil
+  let dir = directory ?? {
+    var template = Array("/var/tmp/paramtrace-bench-XXXXXX".utf8CString)
+    guard let result = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      fail("mkdtemp in /var/tmp: \(String(cString: strerror(errno)))")
+    }
+    return String(cString: result)
+  }()
+  if !made { mkdir(dir, 0o755) }
+
+  let textNote = text ? " and blkparse text (~\(events * 75 / 1_000_000) MB)" : ""
+  print("Writing \(events) synthetic events to \(dir) as per-CPU blktrace files\(textNote)...")
+  let writeStart = now()
+  let files = writeTrace(events: events, seed: seed, directory: dir, text: text)
+  let binaryBytes = files.binary.reduce(0) { $0 + fileSize($1) }
+  print(
+    "  written in \(formatCount(now() - writeStart)) s: blktrace \(binaryBytes / 1_000_000) MB"
+      + (files.text.map { ", blkparse text \(fileSize($0) / 1_000_000) MB" } ?? ""))
+
+  var results: [Measurement] = []
+  let largest = files.binary.max { fileSize($0) < fileSize($1) }!
+  var single = runChild(["decode-single", largest])
+  single.name = "blktrace, one per-CPU file (decoder only)"
+  results.append(single)
+  var merged = runChild(["decode", "--format", "blktrace", "\(dir)/synth"])
+  merged.name = "blktrace, \(files.binary.count) per-CPU files merged"
+  results.append(merged)
+  if let textPath = files.text {
+    var parsed = runChild(["decode", "--format", "blkparse", textPath])
+    parsed.name = "blkparse text"
+    results.append(parsed)
+  }
+
+  print("")
+  print("reader                                          events   seconds   Mevents/s    MB/s   peak RSS (MiB)")
+  for result in results {
+    let rate = Double(result.events) / result.seconds / 1e6
+    let megabytes = Double(result.bytes) / result.seconds / 1e6
+    print(
+      result.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+        + String(format: " %10d %9.3f %11.2f %7.0f %16.1f", result.events, result.seconds, rate, megabytes, Double(result.peakKiB) / 1024))
+  }
+  if !keep {
+    for path in files.binary + (files.text.map { [$0] } ?? []) { unlink(path) }
+    if made { rmdir(dir) }
+  } else {
+    print("\nKept the trace in \(dir).")
+  }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+  switch arguments.first {
+  case "decode": try decodeCommand(Array(arguments.dropFirst()))
+  case "decode-single":
+    guard arguments.count == 2 else { fail("decode-single takes one file") }
+    try decodeSingleCommand(arguments[1])
+  default: mainCommand(arguments)
+  }
+} catch {
+  fail("\(error)")
+}

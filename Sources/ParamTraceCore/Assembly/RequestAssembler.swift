@@ -28,15 +28,12 @@ public struct RequestAssembler {
   private var firstSequence: UInt64 = 0
   private var lastTime: UInt64 = 0
   private var eventsSinceBioPrune = 0
+  private var discarded = ContiguousArray<BlockOperation>()
 
   public init(mode: CountingMode = .completion, order: OperationOrder = .issue) {
     self.mode = mode
     self.order = order
   }
-
-  /// True when the trace so far had no completion lines: operations are then counted at
-  /// dispatch (less re-issues), and reports say so.
-  public var countsAtDispatch: Bool { mode == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0 }
 
   /// Processes a batch of events in time order, appending finished operations to `output`.
   public mutating func consume(_ events: ContiguousArray<BlockEvent>, into output: inout ContiguousArray<BlockOperation>) {
@@ -55,16 +52,37 @@ public struct RequestAssembler {
     switch mode {
     case .naive:
       if sized { output.append(lineOperation(event)) }
+      assembleForCounters(event)
     case .dispatch:
       if event.action == .issue, event.sectors > 0 { output.append(lineOperation(event)) }
+      assembleForCounters(event)
     case .completion:
       assemble(event, into: &output)
     }
   }
 
+  /// In the line modes requests are still assembled, only so that reports can say how many
+  /// lines each request had; their operations are dropped.
+  @inline(__always)
+  private mutating func assembleForCounters(_ event: BlockEvent) {
+    var sink = discarded
+    discarded = []
+    assemble(event, into: &sink)
+    if sink.count > 4096 { sink.removeAll(keepingCapacity: true) }
+    discarded = sink
+  }
+
   /// Ends the input: emits what is still held, and counts requests that never completed.
   public mutating func finish(into output: inout ContiguousArray<BlockOperation>) {
-    guard mode == .completion else { return }
+    guard mode == .completion else {
+      var sink = ContiguousArray<BlockOperation>()
+      finishRequests(into: &sink)
+      return
+    }
+    finishRequests(into: &output)
+  }
+
+  private mutating func finishRequests(into output: inout ContiguousArray<BlockOperation>) {
     let noCompletions = counters.completionLines == 0
     while head < slots.count {
       var slot = slots[head]

@@ -22,7 +22,11 @@ extension TraceAnalysis {
       lines.append(row("Extent boundaries crossed:", "\(HumanUnits.grouped(boundaries)) (by \(HumanUnits.grouped(crossings)) operations)"))
     }
     lines.append("")
-    lines.append("Bandwidth (\(f.bandwidthFromCompletions ? "from completion times" : "from line times: no completions"))")
+    let bandwidthSource =
+      f.bandwidthFromCompletions
+      ? "from completion times"
+      : options.counting == .completion ? "from dispatch times: the trace has no completions" : "from line times, as counted"
+    lines.append("Bandwidth (\(bandwidthSource))")
     let average = f.averageBytesPerSecond.map { "\(HumanUnits.rate($0)) over \(formatFixed(Double(f.spanNanoseconds) / 1e9, 3)) s" } ?? "n/a"
     lines.append(row("  Average:", average))
     let window = formatFixed(Double(f.windowNanoseconds) / 1e9, 3) + " s"
