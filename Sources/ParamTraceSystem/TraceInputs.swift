@@ -29,18 +29,22 @@ public enum TraceInputs {
     var inputs: [(file: String, reader: FileByteReader, prefix: [UInt8], perCPU: Bool)] = []
     for path in paths {
       let members = try files(for: path)
-      let perCPU = members.count > 1 || members[0] != path || isPerCPUFileName(path)
+      let expanded = members != [path]
       var nonEmpty = 0
       for file in members {
         let reader = try file == "-" ? FileByteReader.standardInput() : FileByteReader(path: file)
         let prefix = try reader.sniff(upTo: sniffLength)
-        if prefix.isEmpty, perCPU { continue }  // an idle CPU
-        guard !prefix.isEmpty else { throw TraceInputError(.empty, path: file) }
-        inputs.append((file, reader, prefix, perCPU))
+        if prefix.isEmpty {
+          // An idle CPU's file is empty; so is a per-CPU file named among others.
+          if expanded || (paths.count > 1 && isPerCPUFileName(file)) { continue }
+          throw TraceInputError(.empty, path: file)
+        }
+        inputs.append((file, reader, prefix, expanded || isPerCPUFileName(file)))
         nonEmpty += 1
       }
-      if nonEmpty == 0 { throw TraceInputError(.emptyPerCPUFiles(count: members.count), path: path) }
+      if expanded, nonEmpty == 0 { throw TraceInputError(.emptyPerCPUFiles(count: members.count), path: path) }
     }
+    guard !inputs.isEmpty else { throw TraceInputError(.empty, path: paths[0]) }
 
     var sources: [any EventBatchSource] = []
     var allBinary = true
@@ -197,15 +201,16 @@ final class FileByteReader {
     ownsDescriptor = true
   }
 
-  private init(descriptor: FileDescriptor, path: String) {
+  /// Reads an open descriptor; closes it when done only if `owned`.
+  init(descriptor: FileDescriptor, path: String, owned: Bool) {
     self.descriptor = descriptor
     self.path = path
-    ownsDescriptor = false
+    ownsDescriptor = owned
   }
 
   /// Standard input (not closed when done).
   static func standardInput() -> FileByteReader {
-    FileByteReader(descriptor: .standardInput, path: "-")
+    FileByteReader(descriptor: .standardInput, path: "-", owned: false)
   }
 
   deinit {

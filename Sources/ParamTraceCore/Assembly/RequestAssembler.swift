@@ -146,19 +146,26 @@ public struct RequestAssembler {
         if event.action == .frontmerge { frontMerge(event) }
       }
     case .getRequest, .insert:
+      // Flushes and other requests without data are not operations: not tracked at all
+      // (tracepoints even print a flush's completion at sector 2^64-1).
+      guard event.sectors > 0 else { break }
       if let slot = requests.find(event.sector, event.device) {
         if requests[slot: slot].sectors < event.sectors { requests[slot: slot].sectors = event.sectors }
       } else {
         requests.insert(newRequest(event), event.sector, event.device)
       }
     case .issue:
+      guard event.sectors > 0 else {
+        counters.requestsWithoutData += 1
+        break
+      }
       issue(event)
     case .requeue:
       counters.requeues += 1
       if let slot = requests.find(event.sector, event.device) { requests[slot: slot].requeued = true }
     case .complete:
       counters.completionLines += 1
-      complete(event, into: &output)
+      if event.sectors > 0 { complete(event, into: &output) }
     default:
       break
     }
@@ -213,8 +220,6 @@ public struct RequestAssembler {
           ownerPid: bio?.pid ?? -1, ownerComm: bio?.comm ?? CommName(), queueTime: bio?.time ?? BlockOperation.noTime,
           completeTime: event.time, error: event.error)
         emit(operation, sequence: appendSlot(nil, time: event.time), into: &output)
-      } else {
-        counters.requestsWithoutData += 1
       }
       return
     }

@@ -69,7 +69,9 @@ struct BlkTextTail {
       at += 1
       ByteScan.skipBlanks(bytes, &at, end)
       guard at == end else { return nil }
-      tail.error = Int16(clamping: error)
+      // blkparse prints blktrace's u16 error field as is (-EIO as 65531); the ftrace blk
+      // tracer prints it signed. Both mean the same negative errno.
+      tail.error = (32_768...65_535).contains(error) ? Int16(truncatingIfNeeded: error) : Int16(clamping: error)
     case .plug:
       guard tail.parseComm(bytes, at, end, trailingNumber: false) else { return nil }
     case .unplugIO, .unplugTimer:

@@ -83,7 +83,11 @@ public struct DecodingStream<Decoder: TraceDecoder>: EventBatchSource {
           reason: .badRecord("a single line or record is longer than \(Self.maximumRecordSize >> 20) MiB"),
           source: "", byteOffset: bytesConsumed)
       }
-      buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, Self.maximumRecordSize - buffer.count)))
+      var bigger = [UInt8](repeating: 0, count: min(2 * buffer.count, Self.maximumRecordSize))
+      bigger.withUnsafeMutableBytes { target in
+        buffer.withUnsafeBytes { target.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+      }
+      buffer = bigger
     }
     let free = end
     let read = self.read
