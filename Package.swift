@@ -15,10 +15,11 @@ let package = Package(
   ],
   targets: [
     .target(name: "ParamTraceCore"),
+    .target(name: "CParamTraceShims"),
     .target(
       name: "ParamTraceSystem",
       dependencies: [
-        "ParamTraceCore",
+        "ParamTraceCore", "CParamTraceShims",
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
@@ -35,8 +36,11 @@ let package = Package(
     ),
     .testTarget(
       name: "ParamTraceCLITests",
-      dependencies: ["paramtrace"],
-      exclude: []
+      dependencies: ["paramtrace"]
+    ),
+    .testTarget(
+      name: "ParamTraceSystemTests",
+      dependencies: ["ParamTraceSystem", "ParamTraceCore"]
     ),
   ]
 )
