@@ -57,7 +57,9 @@ public enum TraceInputs {
       if chosen != .blktrace && chosen != .kernelBinary { allBinary = false }
       let decoder = AnyTraceDecoder(format: chosen, options: DecoderOptions(sourceName: input.file, strict: strict))
       let reader = input.reader
-      sources.append(DecodingStream(decoder: decoder, chunkSize: chunkSize, read: { try reader.read(into: $0) }))
+      var stream = DecodingStream(decoder: decoder, chunkSize: chunkSize, read: { try reader.read(into: $0) })
+      stream.sourceName = input.file
+      sources.append(stream)
     }
     if sources.count == 1 { return sources[0] }
     return MergedEventStream(sources, fillingProcessNames: allBinary)

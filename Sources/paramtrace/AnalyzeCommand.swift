@@ -66,6 +66,12 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(help: "Keep operations issued before this time, in seconds on the trace's clock.")
   var to: Double?
 
+  @Option(help: "Split every figure into load and decode at this time, in seconds on the trace's clock.")
+  var decodeFrom: Double?
+
+  @Option(help: "Split into load and decode at the first trace marker (tracefs trace_marker) containing this text.")
+  var decodeMarker: String?
+
   @Option(help: "Window for peak bandwidth, in seconds.")
   var window: Double = 1
 
@@ -83,6 +89,10 @@ struct AnalyzeCommand: ParsableCommand {
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
     if let from, !(from >= 0) { throw ValidationError("--from must be a non-negative number of seconds.") }
     if let to, !(to >= 0) { throw ValidationError("--to must be a non-negative number of seconds.") }
+    if let decodeFrom, !(decodeFrom >= 0) { throw ValidationError("--decode-from must be a non-negative number of seconds.") }
+    if decodeFrom != nil, decodeMarker != nil {
+      throw ValidationError("--decode-from and --decode-marker exclude each other: give the time, or the marker text.")
+    }
     if let from, let to, to <= from { throw ValidationError("--to must be later than --from.") }
     for text in devices where DeviceNumber(parsing: text) == nil {
       throw ValidationError("--dev \(text): expected MAJ:MIN, e.g. 254:0 (see /sys/block/DEV/dev).")
@@ -98,6 +108,8 @@ struct AnalyzeCommand: ParsableCommand {
     options.order = order
     options.windowNanoseconds = UInt64(window * 1e9)
     options.filter = try makeFilter()
+    options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
+    options.decodeMarker = decodeMarker
 
     var source = try TraceInputs.open(paths: inputs, format: format, strict: strict)
     var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
@@ -110,13 +122,13 @@ struct AnalyzeCommand: ParsableCommand {
       if csv != nil { OperationCSV.appendRow(item, to: &csvBuffer) }
     }
     while try source.nextBatch(into: &batch) {
-      analysis.consume(batch, accepted: writeRow)
+      analysis.consume(batch, markers: source.markers, accepted: writeRow)
       if csvBuffer.utf8.count > 1 << 20 {
         try csv?.write(csvBuffer)
         csvBuffer.removeAll(keepingCapacity: true)
       }
     }
-    let result = analysis.finish(diagnostics: source.diagnostics, accepted: writeRow)
+    let result = analysis.finish(diagnostics: source.diagnostics, markers: source.markers, accepted: writeRow)
     if var file = csv {
       try file.write(csvBuffer)
       try file.close()

@@ -45,7 +45,7 @@ import Testing
     #expect(line(event(.plug, 0, 0, .otherOperation, comm: CommName())) == "259,0    1        1     2.024343112 10266  P   N [(null)]\n")
     #expect(line(event(.split, 100, 4096, [.read, .readahead], detail: 2148)) == "259,0    1        1     2.024343112 10266  X  RA 100 / 2148 [dd]\n")
     #expect(line(event(.remap, 34_818, 8, .read, detail: 32_770)) == "259,0    1        1     2.024343112 10266  A   R 34818 + 8 <- (259,2) 32770\n")
-    var encoder = BlkparseTextEncoder(startTime: 0)
+    let encoder = BlkparseTextEncoder(startTime: 0)
     var out: [UInt8] = []
     encoder.appendMessage("phase decode", time: 5, cpu: 0, device: device, to: &out)
     #expect(String(decoding: out, as: UTF8.self) == "259,0    0        0     0.000000005     0  m   N phase decode\n")

@@ -110,7 +110,10 @@ struct BlkIOTraceReader {
     }
     let prefix = prefixLength
     let minimum = prefix + Self.headerSize
-    events.reserveCapacity(events.count + end / minimum + 1)
+    let most = end / minimum + 1
+    if events.capacity - events.count < most {
+      events.reserveCapacity(Swift.max(events.count + most, events.capacity * 2))
+    }
     var at = 0
     records: while at < end {
       if acceptsLostEventLines, bytes[at] == 0x43 {  // 'C' of "CPU:N [LOST n EVENTS]"

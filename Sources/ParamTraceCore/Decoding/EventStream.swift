@@ -29,6 +29,8 @@ public struct DecodingStream<Decoder: TraceDecoder>: EventBatchSource {
   private var finished = false
   /// Bytes handed to the decoder and consumed by it, over the whole input.
   public private(set) var bytesConsumed = 0
+  /// The input's name for the error about an over-long line or record.
+  public var sourceName = ""
 
   /// - Parameters:
   ///   - chunkSize: bytes per read; also the initial buffer size.
@@ -81,7 +83,7 @@ public struct DecodingStream<Decoder: TraceDecoder>: EventBatchSource {
       guard buffer.count < Self.maximumRecordSize else {
         throw TraceParseError(
           reason: .badRecord("a single line or record is longer than \(Self.maximumRecordSize >> 20) MiB"),
-          source: "", byteOffset: bytesConsumed)
+          source: sourceName, byteOffset: bytesConsumed)
       }
       var bigger = [UInt8](repeating: 0, count: min(2 * buffer.count, Self.maximumRecordSize))
       bigger.withUnsafeMutableBytes { target in

@@ -5,7 +5,27 @@ public struct AnalysisOptions: Sendable, Hashable {
   public var filter = OperationFilter()
   /// Window for peak bandwidth, in nanoseconds (default 1 s).
   public var windowNanoseconds: UInt64 = 1_000_000_000
+  /// Start of the decode phase on the trace's clock (`--decode-from`); operations issued
+  /// before it belong to the load phase.
+  public var decodeFromNanoseconds: UInt64?
+  /// Text of a trace marker (tracefs `trace_marker`) that starts the decode phase; the first
+  /// marker containing it is used when `decodeFromNanoseconds` is not given.
+  public var decodeMarker: String?
   public init() {}
+
+  /// True when figures are to be split into load and decode.
+  public var splitsPhases: Bool { decodeFromNanoseconds != nil || decodeMarker != nil }
+}
+
+/// The load/decode split (DESIGN.md "Phases"): llama.cpp reads the whole model at load
+/// (MAP_POPULATE); thrashing shows in decode.
+public struct PhaseSplit: Sendable {
+  /// Where decode starts, on the trace's clock; nil when the marker never appeared.
+  public var boundaryNanoseconds: UInt64?
+  /// How the boundary was found, in words.
+  public var source: String
+  public var load: AccessFigures
+  public var decode: AccessFigures
 }
 
 /// The result of analyzing one trace: the figures, how they were counted, and what in the
@@ -19,6 +39,8 @@ public struct TraceAnalysis: Sendable {
   public var countedAtDispatch: Bool
   /// Plain-language warnings a reader of the numbers must see.
   public var warnings: [String]
+  /// Load and decode figures, when asked for.
+  public var phases: PhaseSplit?
 
   /// The counting rule actually used, as the JSON's `counting` key reports it.
   public var countingName: String { options.counting.rawValue }
@@ -41,33 +63,72 @@ public struct TraceAnalysisRun {
   public let options: AnalysisOptions
   private var assembler: RequestAssembler
   private var analyzer: AccessAnalyzer
+  private var load: AccessAnalyzer?
+  private var decode: AccessAnalyzer?
+  private var boundary: UInt64?
+  private var boundarySource: String
   private var operations = ContiguousArray<BlockOperation>()
 
   public init(options: AnalysisOptions) {
     self.options = options
     assembler = RequestAssembler(mode: options.counting, order: options.order)
     analyzer = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+    if options.splitsPhases {
+      load = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+      decode = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+    }
+    boundary = options.decodeFromNanoseconds
+    boundarySource =
+      if let from = options.decodeFromNanoseconds { "--decode-from \(formatFixed(Double(from) / 1e9, 6)) s" } else if let marker = options.decodeMarker {
+        "first trace marker containing \"\(marker)\""
+      } else { "" }
     operations.reserveCapacity(1 << 14)
   }
 
   /// Processes events in time order; `accepted` sees every operation that passes the filter.
+  ///
+  /// `markers` are the trace markers read so far, up to the end of this batch at least
+  /// (every operation emitted from this batch has an earlier time than any later marker).
   @inline(__always)
-  public mutating func consume(_ events: ContiguousArray<BlockEvent>, accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }) {
+  public mutating func consume(
+    _ events: ContiguousArray<BlockEvent>, markers: [TraceMarker] = [], accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }
+  ) {
+    if boundary == nil, let text = options.decodeMarker, let marker = markers.first(where: { $0.text.contains(text) }) {
+      boundary = marker.time
+      boundarySource += " (\"\(marker.text)\")"
+    }
     operations.removeAll(keepingCapacity: true)
     assembler.consume(events, into: &operations)
-    for operation in operations { if let item = analyzer.add(operation) { accepted(item) } }
+    account(accepted)
+  }
+
+  @inline(__always)
+  private mutating func account(_ accepted: (AccessAnalyzer.Accepted) -> Void) {
+    for operation in operations {
+      guard let item = analyzer.add(operation) else { continue }
+      accepted(item)
+      if load != nil {
+        if let boundary, operation.issueOrderTime >= boundary { decode!.add(operation) } else { load!.add(operation) }
+      }
+    }
   }
 
   /// Ends the input and returns the analysis.
-  public mutating func finish(diagnostics: TraceDiagnostics, accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }) -> TraceAnalysis {
+  public mutating func finish(
+    diagnostics: TraceDiagnostics, markers: [TraceMarker] = [], accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }
+  ) -> TraceAnalysis {
     operations.removeAll(keepingCapacity: true)
     assembler.finish(into: &operations)
-    for operation in operations { if let item = analyzer.add(operation) { accepted(item) } }
+    account(accepted)
     let counters = assembler.counters
+    var phases: PhaseSplit?
+    if var load, var decode {
+      phases = PhaseSplit(boundaryNanoseconds: boundary, source: boundarySource, load: load.result(), decode: decode.result())
+    }
     var analysis = TraceAnalysis(
       options: options, figures: analyzer.result(), assembly: counters, diagnostics: diagnostics,
       countedAtDispatch: options.counting == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0,
-      warnings: [])
+      warnings: [], phases: phases)
     analysis.warnings = Self.warnings(for: analysis)
     return analysis
   }
@@ -98,6 +159,9 @@ public struct TraceAnalysisRun {
     }
     if counters.completionsWithoutRequest > 0, analysis.options.counting == .completion {
       warnings.append("\(counters.completionsWithoutRequest) completions had no earlier line for their request (trace started mid-flight): counted, owner unknown.")
+    }
+    if let phases = analysis.phases, phases.boundaryNanoseconds == nil {
+      warnings.append("No trace marker matched (\(phases.source)): every operation is in the load phase. Use --decode-from SECONDS.")
     }
     if analysis.figures.operations == 0 {
       warnings.append("No operation passed the filters.")

@@ -9,37 +9,7 @@ extension TraceAnalysis {
       ("counting_rule", .string(countingRule)),
       ("counted_at_dispatch", .bool(countedAtDispatch)),
       ("order", .string(options.order.rawValue)),
-      ("operations", .number(f.operations)),
-      ("bytes", .number(f.bytes)),
-      ("unique_bytes", .number(f.uniqueBytes)),
-      ("reread_factor", .optional(f.rereadFactor)),
-      ("file_size", .optional(f.fileSize)),
-      ("coverage", .optional(f.coverage)),
-      ("passes", .optional(f.passes)),
-      ("gaps", Self.gapsJSON(f.gaps)),
-      ("logical_gaps", f.logicalGaps.map(Self.gapsJSON) ?? .null),
-      ("extent_crossing_operations", .optional(f.extentCrossingOperations)),
-      ("extent_boundaries_crossed", .optional(f.extentBoundariesCrossed)),
-      (
-        "bandwidth",
-        .object([
-          ("average_bytes_per_second", .optional(f.averageBytesPerSecond)),
-          ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
-          ("peak_by_issue_bytes_per_second", .optional(f.peakByIssueBytesPerSecond)),
-          ("window_seconds", .double(Double(f.windowNanoseconds) / 1e9)),
-          ("span_ns", .number(f.spanNanoseconds)),
-          ("from_completions", .bool(f.bandwidthFromCompletions)),
-        ])
-      ),
-      ("latency_ns", Self.latencyJSON(f.latency)),
-      ("queue_to_complete_ns", Self.latencyJSON(f.queueLatency)),
-      (
-        "request_sizes",
-        .array(f.sizes.nonEmptyBuckets.map { .object([("min_bytes", .number($0.lowerBound)), ("count", .number($0.count))]) })
-      ),
-      ("first_time_ns", .optional(f.firstTimeNanoseconds)),
-      ("last_time_ns", .optional(f.lastTimeNanoseconds)),
-      ("errors", .number(f.errors)),
+    ] + f.jsonMembers + [
       ("lines_per_request", .optional(assembly.linesPerRequest)),
       ("malformed_lines", .number(diagnostics.malformed)),
       ("lost_events", .number(diagnostics.lostEvents)),
@@ -67,6 +37,20 @@ extension TraceAnalysis {
       ("malformed_samples", .array(diagnostics.samples.map { .string($0.description) })),
       ("warnings", .array(warnings.map { .string($0) })),
     ]
+    if let phases {
+      members.append(
+        (
+          "phases",
+          .object([
+            ("boundary_ns", .optional(phases.boundaryNanoseconds)),
+            ("source", .string(phases.source)),
+            ("load", .object(phases.load.jsonMembers)),
+            ("decode", .object(phases.decode.jsonMembers)),
+          ])
+        ))
+    } else {
+      members.append(("phases", .null))
+    }
     if f.operations == 0 { members.append(("empty", .bool(true))) }
     return .object(members)
   }

@@ -44,6 +44,7 @@ extension TraceAnalysis {
     lines.append("")
     let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
+    if let phases { lines.append(contentsOf: phaseTable(phases)) }
     lines.append(row("Trace lines:", actionLine))
     if let perRequest = assembly.linesPerRequest {
       lines.append(row("Lines per request:", "\(formatFixed(perRequest, 2)) lines with a sector per counted request"))
@@ -63,6 +64,24 @@ extension TraceAnalysis {
       for warning in warnings { lines.append("  - \(warning)") }
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func phaseTable(_ phases: PhaseSplit) -> [String] {
+    let boundary = phases.boundaryNanoseconds.map { "\(formatFixed(Double($0) / 1e9, 6)) s" } ?? "not found"
+    var lines = ["Phases (decode from \(boundary); \(phases.source))"]
+    lines.append("  " + HumanUnits.padRight("phase", 8) + HumanUnits.pad("ops", 10) + HumanUnits.pad("bytes", 14) + HumanUnits.pad("unique", 14)
+      + HumanUnits.pad("re-read", 9) + HumanUnits.pad("seq phys", 10) + HumanUnits.pad("seq log", 9) + HumanUnits.pad("avg rate", 14))
+    for (name, f) in [("load", phases.load), ("decode", phases.decode)] {
+      let logical = f.logicalGaps.map { HumanUnits.percent($0.percent($0.sequential)) } ?? "n/a"
+      lines.append(
+        "  " + HumanUnits.padRight(name, 8) + HumanUnits.pad(HumanUnits.grouped(f.operations), 10)
+          + HumanUnits.pad(HumanUnits.bytes(f.bytes), 14) + HumanUnits.pad(HumanUnits.bytes(f.uniqueBytes), 14)
+          + HumanUnits.pad(f.rereadFactor.map { formatFixed($0, 2) } ?? "n/a", 9)
+          + HumanUnits.pad(HumanUnits.percent(f.gaps.percent(f.gaps.sequential)), 10) + HumanUnits.pad(logical, 9)
+          + HumanUnits.pad(f.averageBytesPerSecond.map(HumanUnits.rate) ?? "n/a", 14))
+    }
+    lines.append("")
+    return lines
   }
 
   private func row(_ label: String, _ value: String) -> String { HumanUnits.padRight(label, 31) + value }
