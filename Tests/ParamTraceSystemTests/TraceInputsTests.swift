@@ -107,13 +107,13 @@ import Testing
   @Test func emptyAndUnknownFilesAreRefused() throws {
     try Self.withTemporaryDirectory { directory in
       let empty = directory + "/empty.txt"
-      FileManager.default.createFile(atPath: empty, contents: Data())
+      _ = FileManager.default.createFile(atPath: empty, contents: Data())
       let emptyError = Self.inputError { try TraceInputs.open(paths: [empty], format: nil, strict: false) }
       #expect(emptyError?.reason == .empty)
       #expect(emptyError?.description.contains("empty") == true)
 
       let text = directory + "/notes.txt"
-      FileManager.default.createFile(atPath: text, contents: Data("hello\nworld\n".utf8))
+      _ = FileManager.default.createFile(atPath: text, contents: Data("hello\nworld\n".utf8))
       let unknown = Self.inputError { try TraceInputs.open(paths: [text], format: nil, strict: false) }
       #expect(unknown?.reason == .unknownFormat)
       #expect(unknown?.description.contains("--format") == true)
@@ -123,7 +123,7 @@ import Testing
       #expect(forced.diagnostics.malformed + forced.diagnostics.ignoredLines == 2)
 
       // A per-CPU set whose files are all empty.
-      for cpu in 0..<3 { FileManager.default.createFile(atPath: directory + "/idle.blktrace.\(cpu)", contents: Data()) }
+      for cpu in 0..<3 { _ = FileManager.default.createFile(atPath: directory + "/idle.blktrace.\(cpu)", contents: Data()) }
       let idle = Self.inputError { try TraceInputs.open(paths: [directory + "/idle"], format: nil, strict: false) }
       #expect(idle?.reason == .emptyPerCPUFiles(count: 3))
       // One empty per-CPU file named alone is an empty input; among others it is skipped.

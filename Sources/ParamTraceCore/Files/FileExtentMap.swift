@@ -124,6 +124,31 @@ public struct FileExtentMap: Sendable, Hashable {
     return result
   }
 
+  /// Calls `body` with each run of file bytes `[logicalStart, logicalEnd)` that the disk range
+  /// `[sector, endSector)` covers, in disk order (an operation spanning extents has several).
+  @inline(__always)
+  public func forEachPiece(sector: UInt64, endSector: UInt64, _ body: (UInt64, UInt64) -> Void) {
+    let start = sector &* 512
+    let end = endSector &* 512
+    var low = 0
+    var high = diskOrder.count
+    while low < high {
+      let mid = (low + high) >> 1
+      if extents[diskOrder[mid]].diskByteEnd <= start { low = mid + 1 } else { high = mid }
+    }
+    var index = low
+    while index < diskOrder.count {
+      let extent = extents[diskOrder[index]]
+      if extent.diskByteStart >= end { break }
+      let pieceStart = max(start, extent.diskByteStart)
+      let pieceEnd = min(end, extent.diskByteEnd)
+      let logicalEnd = min(extent.logicalOffset + (pieceEnd - extent.diskByteStart), fileSize)
+      let logicalStart = min(extent.logicalOffset + (pieceStart - extent.diskByteStart), logicalEnd)
+      if logicalEnd > logicalStart { body(logicalStart, logicalEnd) }
+      index += 1
+    }
+  }
+
   /// The disk sector ranges `[start, end)` the file occupies, in disk order.
   public var sectorRanges: [(start: UInt64, end: UInt64)] {
     diskOrder.map { let e = extents[$0]; return (e.sector, (e.diskByteEnd + 511) / 512) }

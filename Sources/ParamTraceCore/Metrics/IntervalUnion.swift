@@ -30,6 +30,14 @@ public struct IntervalUnion: Sendable {
     }
   }
 
+  /// The union as disjoint `[start, end)` pieces in ascending order.
+  public var pieces: [(start: UInt64, end: UInt64)] {
+    mutating get {
+      consolidate()
+      return merged.map { ($0.start, $0.end) }
+    }
+  }
+
   /// Number of disjoint pieces the union is made of.
   public var pieceCount: Int {
     mutating get {

@@ -11,6 +11,9 @@ public struct AnalysisOptions: Sendable, Hashable {
   /// Text of a trace marker (tracefs `trace_marker`) that starts the decode phase; the first
   /// marker containing it is used when `decodeFromNanoseconds` is not given.
   public var decodeMarker: String?
+  /// The traced model's tensor layout: bytes are attributed to tensors and layers. Needs
+  /// `filter.extents` (file offsets come from them).
+  public var model: ModelLayout?
   public init() {}
 
   /// True when figures are to be split into load and decode.
@@ -26,6 +29,9 @@ public struct PhaseSplit: Sendable {
   public var source: String
   public var load: AccessFigures
   public var decode: AccessFigures
+  /// Per-tensor figures of each phase, with a model.
+  public var loadTensors: TensorFigures?
+  public var decodeTensors: TensorFigures?
 }
 
 /// The result of analyzing one trace: the figures, how they were counted, and what in the
@@ -41,6 +47,8 @@ public struct TraceAnalysis: Sendable {
   public var warnings: [String]
   /// Load and decode figures, when asked for.
   public var phases: PhaseSplit?
+  /// Bytes per tensor and layer, with a model.
+  public var tensors: TensorFigures?
 
   /// The counting rule actually used, as the JSON's `counting` key reports it.
   public var countingName: String { options.counting.rawValue }
@@ -65,6 +73,9 @@ public struct TraceAnalysisRun {
   private var analyzer: AccessAnalyzer
   private var load: AccessAnalyzer?
   private var decode: AccessAnalyzer?
+  private var attribution: TensorAttribution?
+  private var loadAttribution: TensorAttribution?
+  private var decodeAttribution: TensorAttribution?
   private var boundary: UInt64?
   private var boundarySource: String
   private var operations = ContiguousArray<BlockOperation>()
@@ -76,6 +87,13 @@ public struct TraceAnalysisRun {
     if options.splitsPhases {
       load = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
       decode = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+    }
+    if let model = options.model, options.filter.extents != nil {
+      attribution = TensorAttribution(layout: model)
+      if options.splitsPhases {
+        loadAttribution = TensorAttribution(layout: model)
+        decodeAttribution = TensorAttribution(layout: model)
+      }
     }
     boundary = options.decodeFromNanoseconds
     boundarySource =
@@ -107,9 +125,31 @@ public struct TraceAnalysisRun {
     for operation in operations {
       guard let item = analyzer.add(operation) else { continue }
       accepted(item)
+      let inDecode = boundary.map { operation.issueOrderTime >= $0 } ?? false
       if load != nil {
-        if let boundary, operation.issueOrderTime >= boundary { decode!.add(operation) } else { load!.add(operation) }
+        if inDecode { decode!.add(operation) } else { load!.add(operation) }
       }
+      if attribution != nil { attribute(operation, inDecode: inDecode) }
+    }
+  }
+
+  private mutating func attribute(_ operation: BlockOperation, inDecode: Bool) {
+    guard let extents = options.filter.extents else { return }
+    let time = operation.issueOrderTime
+    let phased = loadAttribution != nil
+    extents.forEachPiece(sector: operation.sector, endSector: operation.endSector) { start, end in
+      attribution!.add(pieceStart: start, pieceEnd: end, time: time)
+      if phased {
+        if inDecode {
+          decodeAttribution!.add(pieceStart: start, pieceEnd: end, time: time)
+        } else {
+          loadAttribution!.add(pieceStart: start, pieceEnd: end, time: time)
+        }
+      }
+    }
+    attribution!.endOperation()
+    if phased {
+      if inDecode { decodeAttribution!.endOperation() } else { loadAttribution!.endOperation() }
     }
   }
 
@@ -123,12 +163,14 @@ public struct TraceAnalysisRun {
     let counters = assembler.counters
     var phases: PhaseSplit?
     if var load, var decode {
-      phases = PhaseSplit(boundaryNanoseconds: boundary, source: boundarySource, load: load.result(), decode: decode.result())
+      phases = PhaseSplit(
+        boundaryNanoseconds: boundary, source: boundarySource, load: load.result(), decode: decode.result(),
+        loadTensors: loadAttribution?.result(), decodeTensors: decodeAttribution?.result())
     }
     var analysis = TraceAnalysis(
       options: options, figures: analyzer.result(), assembly: counters, diagnostics: diagnostics,
       countedAtDispatch: options.counting == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0,
-      warnings: [], phases: phases)
+      warnings: [], phases: phases, tensors: attribution?.result())
     analysis.warnings = Self.warnings(for: analysis)
     return analysis
   }

@@ -37,6 +37,11 @@ extension TraceAnalysis {
       ("malformed_samples", .array(diagnostics.samples.map { .string($0.description) })),
       ("warnings", .array(warnings.map { .string($0) })),
     ]
+    if let tensors, let model = options.model {
+      members.append(("tensors", tensors.json(layout: model)))
+    } else {
+      members.append(("tensors", .null))
+    }
     if let phases {
       members.append(
         (
@@ -44,8 +49,8 @@ extension TraceAnalysis {
           .object([
             ("boundary_ns", .optional(phases.boundaryNanoseconds)),
             ("source", .string(phases.source)),
-            ("load", .object(phases.load.jsonMembers)),
-            ("decode", .object(phases.decode.jsonMembers)),
+            ("load", .object(phases.load.jsonMembers + phaseTensors(phases.loadTensors))),
+            ("decode", .object(phases.decode.jsonMembers + phaseTensors(phases.decodeTensors))),
           ])
         ))
     } else {
@@ -53,6 +58,12 @@ extension TraceAnalysis {
     }
     if f.operations == 0 { members.append(("empty", .bool(true))) }
     return .object(members)
+  }
+
+  /// Per-layer rows of one phase (the full tensor table is at the top level).
+  private func phaseTensors(_ figures: TensorFigures?) -> [(String, JSONValue)] {
+    guard let figures, let model = options.model, case .object(let members) = figures.json(layout: model) else { return [] }
+    return [("tensors", .object(members.filter { ["layers", "read_order", "header_bytes", "padding_bytes"].contains($0.0) }))]
   }
 
   private var filterJSON: JSONValue {

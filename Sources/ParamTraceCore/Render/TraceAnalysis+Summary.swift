@@ -45,6 +45,14 @@ extension TraceAnalysis {
     let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
     if let phases { lines.append(contentsOf: phaseTable(phases)) }
+    if let tensors, let model = options.model {
+      lines.append(contentsOf: tensors.summary(layout: model))
+      if let decode = phases?.decodeTensors {
+        lines.append("  decode phase: \(decode.order.verdict); per layer passes "
+          + decode.layers.map { "\($0.layer):\($0.passes.map { formatFixed($0, 1) } ?? "-")" }.joined(separator: " "))
+      }
+      lines.append("")
+    }
     lines.append(row("Trace lines:", actionLine))
     if let perRequest = assembly.linesPerRequest {
       lines.append(row("Lines per request:", "\(formatFixed(perRequest, 2)) lines with a sector per counted request"))

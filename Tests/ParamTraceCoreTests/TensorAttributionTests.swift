@@ -1,0 +1,76 @@
+import Testing
+
+@testable import ParamTraceCore
+
+@Suite struct TensorAttributionTests {
+  /// A pretend model over the fixtures' 128 MiB file: a 2 MiB header, then 16 blocks of
+  /// 7 MiB stored in string order (0, 1, 10, …, 15, 2, …, 9) with 0.5 MiB of padding each.
+  static func stringOrderedLayout() -> ModelLayout {
+    let mib: UInt64 = 1 << 20
+    let order = (0..<16).map(String.init).sorted().map { Int($0)! }
+    var tensors: [ModelLayout.Tensor] = []
+    for (slot, layer) in order.enumerated() {
+      let start = 2 * mib + UInt64(slot) * 15 * mib / 2
+      tensors.append(.init(name: "blk.\(layer).ffn_up.weight", start: start, end: start + 4 * mib, layer: layer))
+      tensors.append(.init(name: "blk.\(layer).ffn_down.weight", start: start + 4 * mib, end: start + 7 * mib, layer: layer))
+    }
+    return ModelLayout(path: "model.bin", fileSize: 128 * mib, dataStart: 2 * mib, tensors: tensors)
+  }
+
+  @Test func everyByteLandsInOneBucket() throws {
+    let form = FixtureFiguresTests.forms.first { $0.fixture == "thrash-memcg48m" && $0.files == ["tp.txt"] }!
+    var options = AnalysisOptions()
+    options.filter.extents = try ExtentsDocument.decode(try FixturePaths.bytes("thrash-memcg48m", "extents.json"), source: "x")
+    options.model = Self.stringOrderedLayout()
+    let analysis = try analyze(form, options: options)
+    let tensors = try #require(analysis.tensors)
+    let attributed = tensors.tensors.reduce(0) { $0 + $1.bytes } + tensors.headerBytes + tensors.paddingBytes
+    #expect(attributed == analysis.figures.bytes)
+    // Four full passes under the cgroup: every tensor read whole, several times.
+    #expect(tensors.tensors.allSatisfy { $0.uniqueBytes == $0.size && $0.bytes >= 3 * $0.size }, "\(tensors.tensors.map { Double($0.bytes) / Double($0.size) })")
+    #expect(tensors.layers.count == 16)
+    #expect(tensors.layers.allSatisfy { ($0.passes ?? 0) > 3 })
+    // The reader went through the file front to back: file order, not layer order.
+    #expect(tensors.fileOrderDiffersFromLayerOrder)
+    #expect(tensors.order.verdict == "file order")
+    #expect(tensors.order.fileOrderSteps > tensors.order.layerOrderSteps)
+    #expect(tensors.order.wraps >= 3)
+  }
+
+  @Test func operationSpanningTensorsCountsForEach() {
+    let layout = ModelLayout(
+      fileSize: 10_000, dataStart: 1_000,
+      tensors: [.init(name: "a", start: 1_000, end: 3_000, layer: 0), .init(name: "b", start: 3_200, end: 6_000, layer: 1)])
+    var attribution = TensorAttribution(layout: layout)
+    attribution.add(pieceStart: 500, pieceEnd: 4_000, time: 1)
+    attribution.endOperation()
+    attribution.add(pieceStart: 2_000, pieceEnd: 2_500, time: 2)
+    attribution.endOperation()
+    let figures = attribution.result()
+    #expect(figures.headerBytes == 500)
+    #expect(figures.paddingBytes == 200)
+    #expect(figures.tensors.map(\.bytes) == [2_500, 800])
+    #expect(figures.tensors.map(\.operations) == [2, 1])
+    #expect(figures.tensors.map(\.uniqueBytes) == [2_000, 800])
+    #expect(figures.layers.map(\.layer) == [0, 1])
+    #expect(figures.timeline.map(\.layer) == [0, 1, 0])
+  }
+
+  @Test func stackedExpertsGetBytesPerSlice() {
+    let layout = ModelLayout(
+      fileSize: 5_000, dataStart: 0,
+      tensors: [.init(name: "blk.0.ffn_up_exps.weight", start: 1_000, end: 5_000, layer: 0, expertCount: 4)])
+    var attribution = TensorAttribution(layout: layout)
+    attribution.add(pieceStart: 1_500, pieceEnd: 3_100, time: 1)
+    attribution.endOperation()
+    #expect(attribution.result().tensors[0].expertBytes == [500, 1_000, 100, 0])
+  }
+
+  @Test func layerOrderReadsAreRecognised() {
+    let runs = [0, 1, 2, 3, 0, 1, 2, 3].map { LayerRun(layer: $0, tensor: nil, startNanoseconds: 0, endNanoseconds: 0, bytes: 1) }
+    let analysis = LayerOrderAnalysis(runs: runs, layersInFileOrder: [0, 1, 3, 2])
+    #expect(analysis.verdict == "layer order")
+    #expect(analysis.wraps == 1)
+    #expect(LayerOrderAnalysis(runs: runs, layersInFileOrder: [0, 1, 2, 3]).verdict.hasPrefix("layer order = file order"))
+  }
+}
