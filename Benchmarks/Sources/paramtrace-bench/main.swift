@@ -225,6 +225,39 @@ func decodeSingleCommand(_ path: String) throws {
   print(result.line)
 }
 
+/// The whole `paramtrace analyze` pipeline (decode, assemble requests, filter to the
+/// synthetic file through its extents, all figures) on the per-CPU files.
+func analyzeCommand(_ arguments: [String]) throws {
+  guard arguments.count == 3, let events = Int(arguments[1]), let seed = UInt64(arguments[2]) else {
+    fail("analyze takes NAME EVENTS SEED")
+  }
+  var configuration = SyntheticBlockTrace.Configuration(eventCount: events, seed: seed)
+  configuration.cpuCount = 4
+  let generator = SyntheticBlockTrace(configuration)
+  let extents = try FileExtentMap(
+    extents: generator.extents.map {
+      FileExtent(logicalOffset: $0.fileOffset, sector: $0.sector, length: $0.sectors * 512)
+    }, fileSize: configuration.fileBytes, path: "synthetic model")
+  let paths = try TraceInputs.files(for: arguments[0])
+  let result = try measure(name: "analyze") {
+    var options = AnalysisOptions()
+    options.filter.extents = extents
+    var source = try TraceInputs.open(paths: [arguments[0]], format: .blktrace, strict: false)
+    var run = TraceAnalysisRun(options: options)
+    var batch = ContiguousArray<BlockEvent>()
+    var count = 0
+    while try source.nextBatch(into: &batch) {
+      count += batch.count
+      run.consume(batch)
+    }
+    let analysis = run.finish(diagnostics: source.diagnostics)
+    FileHandle.standardError.write(
+      Data("analyze: \(analysis.figures.operations) operations, re-read \(analysis.figures.rereadFactor ?? 0)\n".utf8))
+    return (count, paths.reduce(0) { $0 + inputBytes($1) })
+  }
+  print(result.line)
+}
+
 /// Runs `runChild` `count` times; keeps the fastest run.
 func bestOf(_ count: Int, _ arguments: [String]) -> Measurement {
   (0..<count).map { _ in runChild(arguments) }.min { $0.seconds < $1.seconds }!
@@ -281,6 +314,7 @@ func mainCommand(_ arguments: [String]) {
         USAGE: paramtrace-bench [--events N] [--dir DIR] [--seed S] [--repeat R] [--keep] [--no-text]
                paramtrace-bench decode --format FORMAT PATH...
                paramtrace-bench decode-single FILE.blktrace.N
+               paramtrace-bench analyze NAME EVENTS SEED
 
         Writes a synthetic trace of N events (default 20,000,000) as per-CPU blktrace files and
         blkparse text (about 75 bytes per line: 20M events is about 1.5 GB) under DIR (default
@@ -324,6 +358,9 @@ func mainCommand(_ arguments: [String]) {
   var merged = bestOf(repeats, ["decode", "--format", "blktrace", "\(dir)/synth"])
   merged.name = "blktrace, \(files.binary.count) per-CPU files merged"
   results.append(merged)
+  var analyzed = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)"])
+  analyzed.name = "analyze (blktrace files, file filter)"
+  results.append(analyzed)
   if let textPath = files.text {
     var parsed = bestOf(repeats, ["decode", "--format", "blkparse", textPath])
     parsed.name = "blkparse text"
@@ -351,6 +388,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
   switch arguments.first {
   case "decode": try decodeCommand(Array(arguments.dropFirst()))
+  case "analyze": try analyzeCommand(Array(arguments.dropFirst()))
   case "decode-single":
     guard arguments.count == 2 else { fail("decode-single takes one file") }
     try decodeSingleCommand(arguments[1])
