@@ -54,6 +54,12 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(help: "Extents file of the traced file (paramtrace extents format): filters to the file and adds the logical view.")
   var extents: String?
 
+  @Option(help: "The traced file, on this machine: resolves its extents here (FIEMAP and sysfs, as `paramtrace extents FILE`) instead of --extents.")
+  var file: String?
+
+  @Option(help: "The traced model (GGUF or safetensors): bytes per tensor and layer, and the read order. Implies --file MODEL unless --extents or --file is given.")
+  var model: String?
+
   @Flag(help: "Keep writes instead of reads.")
   var writes = false
 
@@ -86,6 +92,7 @@ struct AnalyzeCommand: ParsableCommand {
 
   func validate() throws {
     if writes && all { throw ValidationError("--writes and --all exclude each other: --all keeps reads and writes.") }
+    if extents != nil && file != nil { throw ValidationError("--extents and --file exclude each other: --file resolves the extents itself.") }
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
     if let from, !(from >= 0) { throw ValidationError("--from must be a non-negative number of seconds.") }
     if let to, !(to >= 0) { throw ValidationError("--to must be a non-negative number of seconds.") }
@@ -110,6 +117,15 @@ struct AnalyzeCommand: ParsableCommand {
     options.filter = try makeFilter()
     options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
     options.decodeMarker = decodeMarker
+    if let model {
+      let reader = try FilePrefixReader(path: model)
+      let map = try ModelFileReader.read(fileSize: reader.size, source: model) { count in try reader.readPrefix(count: count) }
+      options.model = ModelLayout(map, path: model)
+      if let extents = options.filter.extents, extents.fileSize != map.fileSize {
+        throw ValidationError(
+          "--model \(model) is \(map.fileSize) bytes but the extents describe a file of \(extents.fileSize) bytes: they are not the same file.")
+      }
+    }
 
     var source = try TraceInputs.open(paths: inputs, format: format, strict: strict)
     var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
@@ -162,6 +178,8 @@ struct AnalyzeCommand: ParsableCommand {
     if let extents {
       let bytes = try readWholeFile(extents)
       filter.extents = try ExtentsDocument.decode(bytes, source: extents)
+    } else if let file = file ?? model {
+      filter.extents = try FileExtents.resolve(path: file).map
     }
     filter.fromNanoseconds = from.map { UInt64($0 * 1e9) }
     filter.toNanoseconds = to.map { UInt64($0 * 1e9) }

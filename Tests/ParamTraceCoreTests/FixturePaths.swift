@@ -16,6 +16,11 @@ enum FixturePaths {
     Array(try Data(contentsOf: file(name, suffix)))
   }
 
+  /// The bytes of a model file under Tests/Fixtures/models.
+  static func modelBytes(_ name: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: root.appendingPathComponent("models").appendingPathComponent(name)))
+  }
+
   /// The fixture names, smallest first.
   static let all = ["tiny-direct", "seq-mmap-none", "seq-mmap-mqdl", "random-pread", "thrash-memcg48m"]
 }

@@ -74,3 +74,70 @@ import Testing
     #expect(LayerOrderAnalysis(runs: runs, layersInFileOrder: [0, 1, 2, 3]).verdict.hasPrefix("layer order = file order"))
   }
 }
+
+extension TensorAttributionTests {
+  /// TheBloke-ordered llama-2 fixture (blocks stored 0, 1, 10, …): a load pass front to
+  /// back, then three tokens that read the blocks in layer order, as llama.cpp's decode does.
+  @Test func loadFollowsFileOrderAndDecodeFollowsLayerOrder() throws {
+    let bytes = try FixturePaths.modelBytes("llama2-7b-q4km-order.gguf")
+    guard case .done(let map) = try ModelFileReader.read(prefix: bytes, fileSize: UInt64(bytes.count)) else {
+      Issue.record("header not read")
+      return
+    }
+    // The fixture's tensors are a few hundred bytes; scale every offset by 4096 so tensors
+    // have real sizes and start on sector boundaries, as in real files.
+    let scale: UInt64 = 4096
+    let small = ModelLayout(map, path: "llama2-7b-q4km-order.gguf")
+    let layout = ModelLayout(
+      path: small.path, fileSize: small.fileSize * scale, dataStart: small.dataStart * scale,
+      tensors: small.tensors.map { .init(name: $0.name, start: $0.start * scale, end: $0.end * scale, layer: $0.layer) })
+    #expect(layout.fileOrderDiffersFromLayerOrder)
+    let base: UInt64 = 1_000_000
+    let disk = DeviceNumber(major: 254, minor: 0)
+    let extents = try FileExtentMap(
+      extents: [FileExtent(logicalOffset: 0, sector: base, length: layout.fileSize)], fileSize: layout.fileSize, device: disk)
+    var events: [BlockEvent] = []
+    var time: UInt64 = 1_000
+    func read(_ start: UInt64, _ end: UInt64) {
+      let sector = base + start / 512
+      let sectors = UInt32((end + 511) / 512 - start / 512)
+      events.append(BlockEvent(time: time, sector: sector, sectors: sectors, device: disk, pid: 7, action: .issue, flags: [.read, .requestLevel]))
+      events.append(BlockEvent(time: time + 5, sector: sector, sectors: sectors, device: disk, pid: 0, action: .complete, flags: [.read, .requestLevel]))
+      time += 10
+    }
+    // Load: the whole file in 1 MiB requests, front to back.
+    var offset: UInt64 = 0
+    while offset < layout.fileSize {
+      read(offset, min(offset + (1 << 20), layout.fileSize))
+      offset += 1 << 20
+    }
+    let decodeStart = time
+    let graphOrder = ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"]
+    for _ in 0..<3 {
+      for layer in 0..<32 {
+        for part in graphOrder {
+          let tensor = try #require(layout.tensors.first { $0.name == "blk.\(layer).\(part).weight" })
+          read(tensor.start, tensor.end)
+        }
+      }
+      let output = try #require(layout.tensors.first { $0.name == "output.weight" })
+      read(output.start, output.end)
+    }
+    var options = AnalysisOptions()
+    options.filter.extents = extents
+    options.model = layout
+    options.decodeFromNanoseconds = decodeStart
+    var run = TraceAnalysisRun(options: options)
+    run.consume(ContiguousArray(events))
+    let analysis = run.finish(diagnostics: TraceDiagnostics())
+    let phases = try #require(analysis.phases)
+    #expect(phases.loadTensors?.order.verdict == "file order")
+    #expect(phases.decodeTensors?.order.verdict == "layer order")
+    #expect(phases.decodeTensors?.order.wraps == 2)
+    // Every block read once at load and three times in decode.
+    for row in try #require(analysis.tensors).layers { #expect(row.passes == 4) }
+    let json = analysis.json.rendered()
+    #expect(json.contains("\"verdict\": \"layer order\""))
+    #expect(analysis.summary(inputDescription: "synthetic").contains("blocks are stored out of layer order"))
+  }
+}

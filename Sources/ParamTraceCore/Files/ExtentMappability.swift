@@ -22,8 +22,8 @@ public enum ExtentMappability {
     case inline              // FIEMAP_EXTENT_DATA_INLINE
     case tailPacked          // FIEMAP_EXTENT_DATA_TAIL
     case notAligned          // FIEMAP_EXTENT_NOT_ALIGNED
-    case unknownFlags(UInt32)
-    case physicalNotSectorAligned(UInt64)
+    case unknownFlags(UInt32)  // bits outside FiemapExtentFlags.known
+    case physicalNotSectorAligned(UInt64)  // fe_physical % 512 != 0
 
     /// Why, in words.
     public var why: String {
@@ -76,17 +76,23 @@ public struct ExtentMappingError: Error, Hashable, Sendable, CustomStringConvert
   public struct RefusedExtent: Sendable, Hashable {
     /// Index of the extent in file order.
     public var index: Int
+    /// The extent as FIEMAP gave it.
     public var extent: DeviceExtent
+    /// Why it was refused.
     public var problem: ExtentMappability.Problem
   }
 
+  /// What went wrong.
   public enum Reason: Sendable, Hashable {
     /// Some extents have no trustworthy location.
     case unmappableExtents([RefusedExtent], of: Int)
     /// The extents contradict each other (overlap, overflow).
     case invalid(ExtentMapError)
+    /// The filesystem's FIEMAP offsets are not disk offsets (btrfs, …): name and why.
+    case filesystem(String, why: String)
   }
 
+  /// What went wrong.
   public var reason: Reason
   /// The file, when known.
   public var path: String?
@@ -101,6 +107,8 @@ public struct ExtentMappingError: Error, Hashable, Sendable, CustomStringConvert
     switch reason {
     case .invalid(let error):
       return "\(file): \(error.message)"
+    case .filesystem(let name, let why):
+      return "\(file): cannot map extents on \(name) to disk sectors: \(why). Copy the file to a filesystem on a plain disk or partition (ext4, xfs) to trace it by sector."
     case .unmappableExtents(let refused, let total):
       var text = "\(file): cannot map \(refused.count) of \(total) extents to disk sectors; nothing was guessed."
       for item in refused.prefix(5) {

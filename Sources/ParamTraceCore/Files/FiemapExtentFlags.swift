@@ -1,6 +1,7 @@
 /// The flags of one FIEMAP extent (`fe_flags`, linux/fiemap.h), with the words `filefrag -v`
 /// prints for them.
 public struct FiemapExtentFlags: OptionSet, Sendable, Hashable {
+  /// The `fe_flags` bits.
   public var rawValue: UInt32
   public init(rawValue: UInt32) { self.rawValue = rawValue }
 

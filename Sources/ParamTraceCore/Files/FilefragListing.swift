@@ -33,8 +33,7 @@ public struct FilefragListing: Sendable, Hashable {
   /// the filesystem is on the whole disk); `device` is the whole disk's MAJ:MIN.
   public func extentMap(partitionStartSector: UInt64 = 0, device: DeviceNumber? = nil) throws(ExtentMappingError) -> FileExtentMap {
     if let filesystem, let refusal = filesystem.refusal {
-      throw ExtentMappingError(
-        .invalid(ExtentMapError("cannot map extents on \(filesystem.name) to disk sectors: \(refusal).")), path: fileName)
+      throw ExtentMappingError(.filesystem(filesystem.name, why: refusal), path: fileName)
     }
     return try FileExtentMap(
       deviceExtents: extents, fileSize: fileSize, partitionStartSector: partitionStartSector, path: fileName, device: device)

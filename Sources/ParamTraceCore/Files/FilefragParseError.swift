@@ -1,5 +1,6 @@
 /// Why `filefrag -v` text could not be read, with the line and what to do.
 public struct FilefragParseError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// What is wrong with the text.
   public enum Reason: Hashable, Sendable {
     /// No filefrag output at all.
     case empty
@@ -31,6 +32,7 @@ public struct FilefragParseError: Error, Hashable, Sendable, CustomStringConvert
     case fiemapUnsupported(String)
   }
 
+  /// What is wrong with the text.
   public var reason: Reason
   /// 1-based line number; 0 when the problem is the text as a whole.
   public var line: Int

@@ -74,6 +74,10 @@ public struct ModelMap: Sendable, Hashable {
     metadata.first { $0.key == key }?.value
   }
 
+  /// Offset of `tensors[index]` relative to the data section (GGUF's stored tensor offset;
+  /// safetensors' BEGIN).
+  public func dataOffset(ofTensor index: Int) -> UInt64 { tensors[index].fileOffset - dataStart }
+
   /// Total bytes of all tensors.
   public var tensorBytes: UInt64 { tensors.reduce(0) { $0 + $1.byteSize } }
 
