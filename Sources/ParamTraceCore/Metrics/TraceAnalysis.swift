@@ -181,7 +181,7 @@ public struct TraceAnalysisRun {
     if let perRequest = counters.linesPerRequest, perRequest > 1.05 {
       let note =
         analysis.options.counting == .completion
-        ? "each was counted once"
+        ? "each was counted once (counting lines, as the notebook did, would inflate operations and bytes about \(formatFixed(perRequest, 1))×)"
         : "counting lines inflates operations and bytes, and repeated sectors show up as backward gaps"
       warnings.append(
         "The input holds \(formatFixed(perRequest, 2)) lines with a sector per request (Q, G, I, D, C, M, R …); \(note).")

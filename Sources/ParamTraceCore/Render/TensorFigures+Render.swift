@@ -68,18 +68,18 @@ extension TensorFigures {
     lines.append(
       "  read order: \(order.verdict) (\(order.layerOrderSteps) of \(order.steps) layer steps N→N+1, "
         + "\(order.fileOrderSteps) to the next block in the file, \(order.wraps) wraps to the first layer)")
-    lines.append("  " + HumanUnits.padRight("layer", 12) + HumanUnits.pad("size", 12) + HumanUnits.pad("read", 13) + HumanUnits.pad("unique", 13)
+    lines.append("  " + HumanUnits.padRight("layer", 20) + HumanUnits.pad("size", 12) + HumanUnits.pad("read", 13) + HumanUnits.pad("unique", 13)
       + HumanUnits.pad("passes", 8) + HumanUnits.pad("ops", 9))
     for row in layers {
       lines.append(
-        "  " + HumanUnits.padRight("blk.\(row.layer)", 12) + HumanUnits.pad(HumanUnits.bytes(row.size), 12)
+        "  " + HumanUnits.padRight("blk.\(row.layer)", 20) + HumanUnits.pad(HumanUnits.bytes(row.size), 12)
           + HumanUnits.pad(HumanUnits.bytes(row.bytes), 13) + HumanUnits.pad(HumanUnits.bytes(row.uniqueBytes), 13)
           + HumanUnits.pad(row.passes.map { formatFixed($0, 2) } ?? "n/a", 8) + HumanUnits.pad(HumanUnits.grouped(row.operations), 9))
     }
     for row in tensors where row.layer == nil {
       let passes = row.size == 0 ? "n/a" : formatFixed(Double(row.bytes) / Double(row.size), 2)
       lines.append(
-        "  " + HumanUnits.padRight(row.name, 12) + HumanUnits.pad(HumanUnits.bytes(row.size), 12)
+        "  " + HumanUnits.padRight(row.name, 20) + HumanUnits.pad(HumanUnits.bytes(row.size), 12)
           + HumanUnits.pad(HumanUnits.bytes(row.bytes), 13) + HumanUnits.pad(HumanUnits.bytes(row.uniqueBytes), 13)
           + HumanUnits.pad(passes, 8) + HumanUnits.pad(HumanUnits.grouped(row.operations), 9))
     }
