@@ -86,11 +86,24 @@ public struct ExtentsDocument: Codable, Sendable, Hashable {
     }
   }
 
-  /// The document as pretty-printed JSON with sorted keys.
+  /// The document as JSON, keys in the documented order, one extent per line.
   public func encoded() -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return Array((try? encoder.encode(self)) ?? Data())
+    var members: [(String, JSONValue)] = [("format", .string(format)), ("version", .number(version))]
+    if let path { members.append(("path", .string(path))) }
+    members.append(("file_size", .number(fileSize)))
+    if let device { members.append(("device", .string(device))) }
+    if let partitionStartSector { members.append(("partition_start_sector", .number(partitionStartSector))) }
+    let head = JSONValue.object(members).rendered()
+    let rows = extents.map { entry in
+      JSONValue.object([
+        ("logical_offset", .number(entry.logicalOffset)), ("sector", .number(entry.sector)), ("length", .number(entry.length)),
+        ("flags", .array((entry.flags ?? []).map { .string($0) })),
+      ]).rendered(indent: 0)
+    }
+    // Splice the extents in as one compact object per line: readable, and diffs stay small.
+    var text = String(head.dropLast(2))
+    text += ",\n  \"extents\": [\n" + rows.map { "    " + $0 }.joined(separator: ",\n") + (rows.isEmpty ? "" : "\n") + "  ]\n}\n"
+    return Array(text.utf8)
   }
 }
 

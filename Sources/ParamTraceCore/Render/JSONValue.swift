@@ -38,9 +38,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         out += "null"
       } else if value == value.rounded(), abs(value) < 1e15 {
         out += String(Int64(value))
-      } else {
-        // Six significant decimals are plenty for ratios and rates, and stable across runs.
+      } else if abs(value) >= 1e-3, abs(value) < 1e15 {
+        // Six decimals are plenty for ratios and rates, and stable across runs.
         out += formatFixed(value, abs(value) >= 1000 ? 3 : 6)
+      } else {
+        // Tiny or huge values (epsilons in model metadata): the shortest exact form, e.g. 1e-06.
+        out += "\(value)"
       }
     case .string(let value): Self.writeString(value, into: &out)
     case .array(let items):
