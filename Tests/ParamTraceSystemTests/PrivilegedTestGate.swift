@@ -14,3 +14,31 @@ enum PrivilegedTestGate {
     return nil
   }
 }
+
+/// Serializes tests that trace, drop caches, lock memory or create cgroups, across suites
+/// and test processes: they hold an exclusive flock on one file while they run.
+enum MachineTestLock {
+  static let path = "/tmp/paramtrace-machine-tests.lock"
+
+  static func run<T>(_ body: () throws -> T) throws -> T {
+    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 {
+      if errno != EINTR { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    }
+    defer { flock(fd, LOCK_UN) }
+    return try body()
+  }
+
+  static func run<T>(_ body: () async throws -> T) async throws -> T {
+    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 {
+      if errno != EINTR { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    }
+    defer { flock(fd, LOCK_UN) }
+    return try await body()
+  }
+}
