@@ -1,0 +1,70 @@
+import Testing
+
+@testable import ParamTraceCore
+
+@Suite struct LlamaTimingsTests {
+  @Test func currentFormat() {
+    let output = """
+      llama_perf_sampler_print:    sampling time =       9.11 ms /   116 runs   (    0.08 ms per token, 12733.26 tokens per second)
+      llama_perf_context_print:        load time =    1234.56 ms
+      llama_perf_context_print: prompt eval time =   10210.03 ms /  1715 tokens (    5.95 ms per token,   167.97 tokens per second)
+      llama_perf_context_print:        eval time =   11514.67 ms /   108 runs   (  106.62 ms per token,     9.38 tokens per second)
+      llama_perf_context_print:       total time =   21724.69 ms /  1823 tokens
+      """
+    let t = LlamaTimings.parse(output)
+    #expect(t.loadMilliseconds == 1234.56)
+    #expect(t.promptEvalMilliseconds == 10210.03)
+    #expect(t.promptTokens == 1715)
+    #expect(t.promptTokensPerSecond == 167.97)
+    #expect(t.evalMilliseconds == 11514.67)
+    #expect(t.evalTokens == 108)
+    #expect(t.evalMillisecondsPerToken == 106.62)
+    #expect(t.evalTokensPerSecond == 9.38)
+    #expect(t.totalMilliseconds == 21724.69)
+    #expect(t.totalTokens == 1823)
+    #expect(t.source == "llama_perf_context_print")
+  }
+
+  @Test func olderFormatWithoutTotalTokens() {
+    let output = """
+      llama_print_timings:        load time =   805.72 ms
+      llama_print_timings:      sample time =    40.30 ms /   100 runs   (    0.40 ms per token,  2481.39 tokens per second)
+      llama_print_timings: prompt eval time =   366.87 ms /     9 tokens (   40.76 ms per token,    24.53 tokens per second)
+      llama_print_timings:        eval time = 11284.22 ms /    99 runs   (  113.98 ms per token,     8.77 tokens per second)
+      llama_print_timings:       total time = 11813.00 ms
+      """
+    let t = LlamaTimings.parse(output)
+    #expect(t.evalTokensPerSecond == 8.77)
+    #expect(t.evalTokens == 99)
+    #expect(t.totalMilliseconds == 11813.00)
+    #expect(t.totalTokens == nil)
+    #expect(t.source == "llama_print_timings")
+  }
+
+  @Test func serverFormat() {
+    let output = """
+      slot print_timing: id  0 | task 0 |
+      prompt eval time =      60.33 ms /     5 tokens (   12.07 ms per token,    82.88 tokens per second)
+             eval time =    1209.81 ms /    32 tokens (   37.81 ms per token,    26.45 tokens per second)
+            total time =    1270.14 ms /    37 tokens
+      """
+    let t = LlamaTimings.parse(output)
+    #expect(t.promptTokens == 5)
+    #expect(t.evalTokensPerSecond == 26.45)
+    #expect(t.totalTokens == 37)
+  }
+
+  @Test func absentLinesStayAbsent() {
+    let t = LlamaTimings.parse("hello\nworld = 3\nllama_perf_context_print:        load time =    12.00 ms\n")
+    #expect(t.loadMilliseconds == 12)
+    #expect(t.evalTokensPerSecond == nil)
+    #expect(t.promptEvalMilliseconds == nil)
+    #expect(LlamaTimings.parse("").isEmpty)
+  }
+
+  @Test func infiniteRateIsNotANumberWeInvent() {
+    let t = LlamaTimings.parse("llama_perf_context_print:        eval time =       0.00 ms /     1 runs   (    0.00 ms per token,      inf tokens per second)")
+    #expect(t.evalTokensPerSecond == .infinity)
+    #expect(t.evalTokens == 1)
+  }
+}
