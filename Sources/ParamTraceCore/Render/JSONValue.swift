@@ -42,8 +42,10 @@ public indirect enum JSONValue: Sendable, Hashable {
         // Six decimals are plenty for ratios and rates, and stable across runs.
         out += formatFixed(value, abs(value) >= 1000 ? 3 : 6)
       } else {
-        // Tiny or huge values (epsilons in model metadata): the shortest exact form, e.g. 1e-06.
-        out += "\(value)"
+        // Tiny or huge values (epsilons in model metadata): the shortest exact form, e.g.
+        // 1e-05; a value that came from a float32 prints as that float, not its double expansion.
+        let single = Float(value)
+        out += Double(single) == value ? "\(single)" : "\(value)"
       }
     case .string(let value): Self.writeString(value, into: &out)
     case .array(let items):
