@@ -1,2 +1,22 @@
-// The shims are static inline functions in the header; this file gives the target a source.
+// Signal handling for long-running commands (record, sweep): the handler only notes the
+// signal; the command's loop sees it, stops the workload and tears everything down in order.
 #include "CParamTraceShims.h"
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t paramtrace_stop_signal_value = 0;
+
+static void paramtrace_on_stop_signal(int signal_number) { paramtrace_stop_signal_value = signal_number; }
+
+int paramtrace_install_stop_handlers(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = paramtrace_on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGINT, &action, 0) != 0) return -1;
+  if (sigaction(SIGTERM, &action, 0) != 0) return -1;
+  if (sigaction(SIGHUP, &action, 0) != 0) return -1;
+  return 0;
+}
+
+int paramtrace_stop_signal(void) { return paramtrace_stop_signal_value; }

@@ -29,4 +29,10 @@ static inline int paramtrace_fstatfs_type(int fd, unsigned long long *type) {
   return result;
 }
 
+/// Installs handlers for SIGINT, SIGTERM and SIGHUP that only record the signal (shims.c).
+int paramtrace_install_stop_handlers(void);
+
+/// The last stop signal received, 0 when none.
+int paramtrace_stop_signal(void);
+
 #endif

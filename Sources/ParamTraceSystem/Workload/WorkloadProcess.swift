@@ -1,0 +1,245 @@
+import CParamTraceShims
+import Glibc
+import ParamTraceCore
+import SystemPackage
+
+/// What a workload run measured.
+public struct WorkloadResult: Sendable {
+  /// Exit status when it exited, nil when a signal ended it.
+  public var exitStatus: Int32?
+  /// The signal that ended it, nil when it exited.
+  public var terminatingSignal: Int32?
+  /// CLOCK_MONOTONIC at spawn and at exit (the clock of `trace_clock=mono` traces).
+  public var startMonotonicNanoseconds: UInt64
+  public var endMonotonicNanoseconds: UInt64
+  /// Resource usage of the workload and every descendant it waited for.
+  public var majorFaults: Int
+  public var minorFaults: Int
+  public var maxRSSKiB: Int
+  public var userSeconds: Double
+  public var systemSeconds: Double
+  /// Every task id (threads and child processes) seen while it ran: block traces name
+  /// threads, so these are the owner pids that belong to the workload.
+  public var taskIDs: [Int32]
+  /// Files it mapped that look like model weights (.gguf, .safetensors, or large files).
+  public var mappedModelFiles: [String]
+  /// Where its standard output and error were written.
+  public var outputPath: String
+
+  public var wallSeconds: Double { Double(endMonotonicNanoseconds - startMonotonicNanoseconds) / 1e9 }
+  /// True when it exited with status 0.
+  public var succeeded: Bool { exitStatus == 0 }
+}
+
+/// A workload error with what to do.
+public struct WorkloadError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// The workload: spawned in its own process group (so it can be stopped as a whole),
+/// optionally inside a cgroup before it runs any code, its output captured to a file
+/// (and echoed live on request), its threads and mapped files followed while it runs.
+public final class WorkloadProcess: @unchecked Sendable {
+  public let command: [String]
+  public let outputPath: String
+  public private(set) var pid: Int32 = 0
+  private let cgroupProcsPath: String?
+  private let echo: Bool
+  private var outputReader: pthread_t?
+  private var pipeRead: Int32 = -1
+  private var taskIDs = Set<Int32>()
+  private var mapped = Set<String>()
+  private var exited = false
+
+  public init(command: [String], cgroupProcsPath: String?, outputPath: String, echo: Bool) {
+    self.command = command
+    self.cgroupProcsPath = cgroupProcsPath
+    self.outputPath = outputPath
+    self.echo = echo
+  }
+
+  /// Starts the workload; returns its pid.
+  @discardableResult
+  public func start() throws -> Int32 {
+    guard !command.isEmpty else { throw WorkloadError("no command given: put it after `--`, e.g. record --out DIR -- ./llama-cli -m model.gguf") }
+    let outputFD = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard outputFD >= 0 else { throw FileAccessError("create", outputPath, Errno(rawValue: errno)) }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else {
+      close(outputFD)
+      throw WorkloadError("pipe: \(String(cString: strerror(errno)))")
+    }
+    // Only the dup2'ed copies (stdout, stderr) may reach the child.
+    _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+    // Enter the cgroup before exec, so not one page the workload touches is outside it.
+    let argv: [String] =
+      if let cgroupProcsPath { ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroupProcsPath] + command } else { command }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+    var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for pointer in cArguments { free(pointer) } }
+    var child: pid_t = 0
+    let status = posix_spawnp(&child, argv[0], &actions, &attributes, &cArguments, environ)
+    close(fds[1])
+    guard status == 0 else {
+      close(fds[0])
+      close(outputFD)
+      throw WorkloadError("cannot start \(argv[0]): \(String(cString: strerror(status))). Check the command and that it is on PATH.")
+    }
+    pid = child
+    startNanoseconds = monotonicNanoseconds()
+    pipeRead = fds[0]
+    startOutputReader(readFD: fds[0], outputFD: outputFD)
+    taskIDs.insert(child)
+    return child
+  }
+
+  private var startNanoseconds: UInt64 = 0
+
+  /// Waits for the workload to end, following its threads and mappings every `pollSeconds`.
+  /// `shouldStop` is asked on every poll; when it says yes the workload is terminated.
+  public func wait(pollSeconds: Double = 0.05, shouldStop: () -> Bool = { false }) -> WorkloadResult {
+    var usage = rusage()
+    var status: Int32 = 0
+    var terminatedAt: UInt64?
+    while true {
+      let done = wait4(pid, &status, WNOHANG, &usage)
+      if done == pid { break }
+      if done < 0, errno != EINTR { break }
+      follow()
+      if terminatedAt == nil, shouldStop() {
+        terminate()
+        terminatedAt = monotonicNanoseconds()
+      } else if let since = terminatedAt, monotonicNanoseconds() - since > 5_000_000_000 {
+        kill(-pid, SIGKILL)  // did not stop within 5 s of SIGTERM
+      }
+      usleep(UInt32(pollSeconds * 1e6))
+    }
+    let end = monotonicNanoseconds()
+    exited = true
+    // The group may still hold descendants that outlived the leader: stop them too.
+    kill(-pid, SIGKILL)
+    if let reader = outputReader {
+      pthread_join(reader, nil)
+      outputReader = nil
+    }
+    let exitedNormally = (status & 0x7f) == 0
+    return WorkloadResult(
+      exitStatus: exitedNormally ? (status >> 8) & 0xff : nil,
+      terminatingSignal: exitedNormally ? nil : status & 0x7f,
+      startMonotonicNanoseconds: startNanoseconds, endMonotonicNanoseconds: end,
+      majorFaults: usage.ru_majflt, minorFaults: usage.ru_minflt, maxRSSKiB: usage.ru_maxrss,
+      userSeconds: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+      systemSeconds: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
+      taskIDs: taskIDs.sorted(), mappedModelFiles: mapped.sorted(), outputPath: outputPath)
+  }
+
+  /// Asks the whole process group to stop (SIGTERM); `wait` escalates to SIGKILL.
+  public func terminate() {
+    guard pid > 0, !exited else { return }
+    kill(-pid, SIGTERM)
+  }
+
+  deinit {
+    if pid > 0, !exited {
+      kill(-pid, SIGKILL)
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+    }
+    if let reader = outputReader { pthread_join(reader, nil) }
+  }
+
+  // MARK: - Following the process tree
+
+  private func follow() {
+    var pending = [pid]
+    var seen = Set<Int32>()
+    while let process = pending.popLast(), seen.insert(process).inserted {
+      for task in Self.directoryNumbers("/proc/\(process)/task") {
+        taskIDs.insert(task)
+        if let children = try? readWholeFile("/proc/\(process)/task/\(task)/children", limit: 1 << 20) {
+          pending += String(decoding: children, as: UTF8.self).split(separator: " ").compactMap { Int32($0) }
+        }
+      }
+    }
+    if let maps = try? readWholeFile("/proc/\(pid)/maps", limit: 64 << 20) {
+      for path in ModelFileDiscovery.modelPaths(inMaps: String(decoding: maps, as: UTF8.self)) { mapped.insert(path) }
+    }
+  }
+
+  private static func directoryNumbers(_ path: String) -> [Int32] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var numbers: [Int32] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+      if let number = Int32(name) { numbers.append(number) }
+    }
+    return numbers
+  }
+
+  // MARK: - Output
+
+  private func startOutputReader(readFD: Int32, outputFD: Int32) {
+    let context = OutputCopy(readFD: readFD, outputFD: outputFD, echo: echo)
+    let box = Unmanaged.passRetained(context).toOpaque()
+    var thread = pthread_t()
+    let created = pthread_create(&thread, nil, { argument in
+      let copy = Unmanaged<OutputCopy>.fromOpaque(argument!).takeRetainedValue()
+      copy.run()
+      return nil
+    }, box)
+    if created == 0 { outputReader = thread } else { Unmanaged<OutputCopy>.fromOpaque(box).release() }
+  }
+}
+
+/// Copies the workload's output to its file (and to stderr with --verbose) until EOF.
+private final class OutputCopy: @unchecked Sendable {
+  let readFD: Int32
+  let outputFD: Int32
+  let echo: Bool
+  init(readFD: Int32, outputFD: Int32, echo: Bool) {
+    self.readFD = readFD
+    self.outputFD = outputFD
+    self.echo = echo
+  }
+  func run() {
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+      if count < 0, errno == EINTR { continue }
+      if count <= 0 { break }
+      buffer.withUnsafeBytes { bytes in
+        _ = write(outputFD, bytes.baseAddress, count)
+        if echo { _ = write(2, bytes.baseAddress, count) }
+      }
+    }
+    close(readFD)
+    close(outputFD)
+  }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: the clock of traces recorded with `trace_clock=mono`.
+public func monotonicNanoseconds() -> UInt64 {
+  var time = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &time)
+  return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
