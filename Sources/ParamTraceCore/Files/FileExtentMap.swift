@@ -89,37 +89,15 @@ public struct FileExtentMap: Sendable, Hashable {
   /// Maps the disk range `[sector, endSector)`; nil when it misses the file.
   @inline(__always)
   public func map(sector: UInt64, endSector: UInt64) -> Mapping? {
-    let start = sector &* 512
-    let end = endSector &* 512
-    // First extent (in disk order) that ends after `start`.
-    var low = 0
-    var high = diskOrder.count
-    while low < high {
-      let mid = (low + high) >> 1
-      if extents[diskOrder[mid]].diskByteEnd <= start { low = mid + 1 } else { high = mid }
-    }
     var result: Mapping?
-    var index = low
-    while index < diskOrder.count {
-      let extent = extents[diskOrder[index]]
-      if extent.diskByteStart >= end { break }
-      let pieceStart = max(start, extent.diskByteStart)
-      let pieceEnd = min(end, extent.diskByteEnd)
-      var logicalStart = extent.logicalOffset + (pieceStart - extent.diskByteStart)
-      var logicalEnd = extent.logicalOffset + (pieceEnd - extent.diskByteStart)
-      // Block padding after the end of the file is not file data.
-      logicalEnd = min(logicalEnd, fileSize)
-      logicalStart = min(logicalStart, logicalEnd)
-      if logicalEnd > logicalStart {
-        if result == nil {
-          result = Mapping(fileBytes: logicalEnd - logicalStart, logicalStart: logicalStart, logicalEnd: logicalEnd, extentsTouched: 1)
-        } else {
-          result!.fileBytes += logicalEnd - logicalStart
-          result!.logicalEnd = logicalEnd
-          result!.extentsTouched += 1
-        }
+    forEachPiece(sector: sector, endSector: endSector) { start, end in
+      if result == nil {
+        result = Mapping(fileBytes: end - start, logicalStart: start, logicalEnd: end, extentsTouched: 1)
+      } else {
+        result!.fileBytes += end - start
+        result!.logicalEnd = end
+        result!.extentsTouched += 1
       }
-      index += 1
     }
     return result
   }

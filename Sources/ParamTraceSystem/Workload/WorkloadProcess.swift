@@ -105,7 +105,7 @@ public final class WorkloadProcess: @unchecked Sendable {
       throw WorkloadError("cannot start \(argv[0]): \(String(cString: strerror(status))). Check the command and that it is on PATH.")
     }
     pid = child
-    startNanoseconds = monotonicNanoseconds()
+    startNanoseconds = MonotonicClock.nanoseconds()
     pipeRead = fds[0]
     startOutputReader(readFD: fds[0], outputFD: outputFD)
     taskIDs.insert(child)
@@ -127,13 +127,13 @@ public final class WorkloadProcess: @unchecked Sendable {
       follow()
       if terminatedAt == nil, shouldStop() {
         terminate()
-        terminatedAt = monotonicNanoseconds()
-      } else if let since = terminatedAt, monotonicNanoseconds() - since > 5_000_000_000 {
+        terminatedAt = MonotonicClock.nanoseconds()
+      } else if let since = terminatedAt, MonotonicClock.nanoseconds() - since > 5_000_000_000 {
         kill(-pid, SIGKILL)  // did not stop within 5 s of SIGTERM
       }
       usleep(UInt32(pollSeconds * 1e6))
     }
-    let end = monotonicNanoseconds()
+    let end = MonotonicClock.nanoseconds()
     exited = true
     // The group may still hold descendants that outlived the leader: stop them too.
     kill(-pid, SIGKILL)
@@ -237,9 +237,3 @@ private final class OutputCopy: @unchecked Sendable {
   }
 }
 
-/// CLOCK_MONOTONIC in nanoseconds: the clock of traces recorded with `trace_clock=mono`.
-public func monotonicNanoseconds() -> UInt64 {
-  var time = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &time)
-  return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
