@@ -68,3 +68,19 @@ import Testing
     #expect(t.evalTokens == 1)
   }
 }
+
+@Suite struct ByteSizeTests {
+  @Test func unitsAreBinaryUnlessDecimal() {
+    #expect(ByteSize.parse("4096") == 4096)
+    #expect(ByteSize.parse("3GiB") == 3 << 30)
+    #expect(ByteSize.parse("3G") == 3 << 30)
+    #expect(ByteSize.parse("1.5g") == 3 << 29)
+    #expect(ByteSize.parse("512MiB") == 512 << 20)
+    #expect(ByteSize.parse("2GB") == 2_000_000_000)
+    #expect(ByteSize.parse(" 64k ") == 65536)
+  }
+
+  @Test func nonsenseIsRefused() {
+    for text in ["", "GiB", "-1G", "3 apples", "1e999", "1..2G", "nan"] { #expect(ByteSize.parse(text) == nil, "\(text)") }
+  }
+}
