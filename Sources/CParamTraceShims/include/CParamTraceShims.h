@@ -36,3 +36,58 @@ int paramtrace_install_stop_handlers(void);
 int paramtrace_stop_signal(void);
 
 #endif
+
+#ifndef CPARAMTRACE_SHIMS_TRACING_H
+#define CPARAMTRACE_SHIMS_TRACING_H
+
+// For the tracefs recorder (ParamTraceSystem/Tracing): calls glibc declares only under
+// _GNU_SOURCE, which Swift's Glibc module does not see.
+
+#include <unistd.h>
+#include <sys/syscall.h>
+
+/// sync_file_range(2) (flags: linux/fs.h SYNC_FILE_RANGE_*); returns -1 and sets errno on failure.
+static inline int paramtrace_sync_file_range(int fd, long long offset, long long count, unsigned int flags) {
+  return (int)syscall(SYS_sync_file_range, fd, offset, count, flags);
+}
+
+/// SYNC_FILE_RANGE_WRITE: start writeback of the dirty pages in the range, without waiting.
+static inline unsigned int paramtrace_sync_file_range_write(void) { return SYNC_FILE_RANGE_WRITE; }
+
+/// SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER: write the range back and wait for it.
+static inline unsigned int paramtrace_sync_file_range_write_and_wait(void) {
+  return SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+}
+
+/// The calling thread's id (gettid(2)).
+static inline int paramtrace_gettid(void) { return (int)syscall(SYS_gettid); }
+
+/// O_DIRECT for open(2) on this architecture (glibc hides it without _GNU_SOURCE).
+static inline int paramtrace_o_direct(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  return 040000;
+#elif defined(__aarch64__) || defined(__arm__)
+  return 0200000;
+#elif defined(__powerpc__) || defined(__powerpc64__)
+  return 0400000;
+#else
+  return 040000;
+#endif
+}
+
+#endif
+
+#ifndef CPARAMTRACE_SHIMS_MEMORY_H
+#define CPARAMTRACE_SHIMS_MEMORY_H
+
+// For the memory budget (ParamTraceSystem/Memory): pipe2 is declared only under _GNU_SOURCE.
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends are close-on-exec from the start, so no child
+/// spawned meanwhile by another thread inherits them. Returns -1 and sets errno on failure.
+static inline int paramtrace_pipe_cloexec(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
+
+#endif
