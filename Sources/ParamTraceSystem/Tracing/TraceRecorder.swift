@@ -1,0 +1,488 @@
+import CParamTraceShims
+import ParamTraceCore
+import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Records the block I/O of one disk through tracefs while a workload runs (DESIGN.md
+/// "Recording", spec §3), without blktrace.
+///
+/// - `.tracepoints`: a private instance `instances/paramtrace-PID[-N]` with the block
+///   tracepoints filtered by `dev ==` the whole disk (never by pid: completions run in
+///   interrupt context), `trace_clock=mono`, saved as text to `OUTDIR/trace.tp.txt`.
+/// - `.full`: the top-level `blk` tracer in binary mode, saved as blktrace's per-CPU files
+///   `OUTDIR/trace.blktrace.N` (one recorder per machine: an flock guards it).
+///
+/// A drain thread empties `trace_pipe` into the files for the whole run, so the ring never
+/// fills; losses the kernel reports (per-CPU `stats`, `[LOST M EVENTS]`) are returned, never
+/// hidden. Everything the recorder changed in tracefs is undone by `stop()`, by `teardown()`
+/// (idempotent, safe after any error and from a signal handler's main-thread path) and by
+/// deinit. A later recorder removes what a killed one left behind (`paramtrace-PID` instances
+/// of dead pids; the `blk` tracer settings saved in the lock file) and says so on stderr.
+///
+/// Overhead: one thread that wakes at most ~20 times a second and writes the trace in 1 MiB
+/// pieces (about 100 bytes of text or 48 bytes of binary per event), dropping the written
+/// trace from the page cache as it goes; ring buffers of `bufferKiBPerCPU` per CPU of kernel
+/// memory. The trace's own writes go to the traced disk and appear in the trace (a few
+/// requests per MiB of trace, outside the model file's sectors).
+public final class TraceRecorder: @unchecked Sendable {
+  /// Tracepoints every `.tracepoints` recording needs.
+  static let requiredEvents = [
+    "block_bio_queue", "block_rq_insert", "block_rq_issue", "block_rq_requeue", "block_rq_complete",
+  ]
+  /// Tracepoints added when the kernel has them. They fire only when the block layer merges a
+  /// bio into a queued request or splits one, so they cost at most one event per bio, and
+  /// without them a queued bio that merged has no recorded fate and a split request's second
+  /// half has no queue line.
+  static let optionalEvents = ["block_bio_backmerge", "block_bio_frontmerge", "block_split"]
+  /// What `instance` says for the `blk` tracer.
+  public static let topLevelInstanceName = "top-level (blk tracer)"
+  /// Top-level options the `blk` recording changes and restores.
+  static let blkOptions = ["bin", "context-info", "blk_classic"]
+
+  public let configuration: TraceRecorderConfiguration
+  /// The disk's kernel name (`vda`).
+  public let diskName: String
+  let tracefs: Tracefs
+  /// The tracepoints enabled (`.tracepoints`).
+  let events: [String]
+  private let session: Mutex<Session>
+
+  struct Session: ~Copyable {
+    enum Phase { case prepared, running, stopped, tornDown }
+    var phase = Phase.prepared
+    var blkLock: BlkTracerLock?
+    /// The instance directory (`.tracepoints`) once created.
+    var instanceName: String?
+    var instancePath: String?
+    var markerFD: Int32 = -1
+    var drain: TraceDrain?
+    /// `.full`: the top-level settings as they were (relative path → value).
+    var saved: [String: String] = [:]
+    var changedTopLevel = false
+    var statsBefore: [Int: TraceRingStats] = [:]
+    /// Test hook: the text trace's path instead of `OUTDIR/trace.tp.txt` (`/dev/full` for ENOSPC).
+    var textOutputOverride: String?
+  }
+
+  /// Checks everything a recording needs, before anything changes (spec §3.5): root or
+  /// CAP_SYS_ADMIN; tracefs (mounted when missing); the disk (a whole disk with a sysfs entry);
+  /// the block tracepoints; the output directory (created when missing; not tmpfs/ramfs). For
+  /// `.full` also the `blk` tracer and its lock, `current_tracer` = nop, the disk's
+  /// `trace/enable` = 0 and no top-level events. Removes what crashed recorders left behind.
+  ///
+  /// - Throws: `TraceRecorderError` saying what is missing and how to fix it.
+  public init(_ configuration: TraceRecorderConfiguration) throws {
+    self.configuration = configuration
+    guard Self.isPrivileged() else { throw TraceRecorderError(.notPrivileged, path: Tracefs.standardRoot) }
+    let tracefs = try Tracefs.locate()
+    self.tracefs = tracefs
+
+    let location: BlockDeviceLocation
+    do { location = try BlockDeviceSysfs.locate(configuration.disk) } catch {
+      throw TraceRecorderError(.diskUnknown(configuration.disk, error.description), path: "/sys/dev/block/\(configuration.disk)")
+    }
+    guard !location.isPartition else {
+      throw TraceRecorderError(.notWholeDisk(configuration.disk, disk: location.disk), path: "/sys/dev/block/\(configuration.disk)")
+    }
+    diskName = location.diskName ?? "\(configuration.disk)"
+
+    let eventsDirectory = tracefs.path("events/block")
+    let missing = Self.requiredEvents.filter { !Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
+    guard missing.isEmpty else { throw TraceRecorderError(.blockEventsMissing(missing), path: eventsDirectory) }
+    events = Self.requiredEvents + Self.optionalEvents.filter { Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
+
+    guard configuration.bufferKiBPerCPU > 0 else {
+      throw TraceRecorderError(.misuse("bufferKiBPerCPU must be positive, not \(configuration.bufferKiBPerCPU)"), path: "")
+    }
+    try Self.prepareOutputDirectory(configuration.outputDirectory)
+    Self.removeStaleInstances(tracefs)
+
+    var blkLock: BlkTracerLock?
+    if configuration.actions == .full {
+      let tracers = try Tracefs.read(tracefs.path("available_tracers"))
+      guard tracers.split(separator: " ").contains("blk") else {
+        throw TraceRecorderError(.blkTracerMissing, path: tracefs.path("available_tracers"))
+      }
+      let enable = "/sys/block/\(diskName)/trace/enable"
+      guard Tracefs.exists(enable) else {
+        throw TraceRecorderError(.diskUnknown(configuration.disk, "\(enable) is missing (no blk tracing for this disk)"), path: enable)
+      }
+      let lock = try BlkTracerLock()
+      Self.recoverCrashedBlkRecording(lock.leftover, tracefs: tracefs)
+      let current = try Tracefs.read(tracefs.path("current_tracer"))
+      guard current == "nop" else { throw TraceRecorderError(.tracerBusy(current: current), path: tracefs.path("current_tracer")) }
+      guard try Tracefs.read(enable) == "0" else { throw TraceRecorderError(.blktraceRunning(diskName: diskName), path: enable) }
+      let topEvents = try Tracefs.read(tracefs.path("set_event")).split(separator: "\n").map(String.init)
+      guard topEvents.isEmpty else {
+        throw TraceRecorderError(.topLevelEventsEnabled(topEvents), path: tracefs.path("set_event"))
+      }
+      blkLock = lock
+    } else if let lock = try? BlkTracerLock() {
+      // Not needed for a private instance, but a free lock with saved settings means a killed
+      // `.full` recording left the top-level tracer on: put it back.
+      Self.recoverCrashedBlkRecording(lock.leftover, tracefs: tracefs)
+      lock.release()
+    }
+    var session = Session()
+    session.blkLock = blkLock
+    self.session = Mutex(session)
+  }
+
+  deinit { teardown() }
+
+  // MARK: Public operations
+
+  /// Creates and configures the instance (or the `blk` tracer), starts the drain thread and
+  /// turns tracing on. On failure everything done so far is undone before it throws.
+  public func start() throws {
+    try session.withLock { (state: inout Session) throws(TraceRecorderError) in
+      guard case .prepared = state.phase else {
+        throw TraceRecorderError(.misuse("start() called \(state.phase == .running ? "twice" : "after stop or teardown")"), path: "")
+      }
+      do throws(TraceRecorderError) {
+        switch configuration.actions {
+        case .tracepoints: try startInstance(&state)
+        case .full: try startBlkTracer(&state)
+        }
+        state.phase = .running
+      } catch {
+        teardownLocked(&state)
+        throw error
+      }
+    }
+  }
+
+  /// Writes `text` into the trace's timeline: a `tracing_mark_write: TEXT` line in the
+  /// instance (`.tracepoints`), or a blktrace message note stamped with CLOCK_MONOTONIC
+  /// (`.full`, where ftrace's binary output drops markers). Newlines become spaces; at most
+  /// 1000 bytes are kept. Decoders report these as `markers`.
+  public func mark(_ text: String) throws {
+    var line = String(text.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+    if line.utf8.count > 1000 { line = String(decoding: line.utf8.prefix(1000), as: UTF8.self) }
+    try session.withLock { (state: inout Session) throws(TraceRecorderError) in
+      guard case .running = state.phase else { throw TraceRecorderError(.misuse("mark() outside a running recording"), path: "") }
+      switch configuration.actions {
+      case .tracepoints:
+        let path = (state.instancePath ?? "") + "/trace_marker"
+        let fd = state.markerFD
+        let written = line.withUTF8 { utf8 in Glibc.write(fd, utf8.baseAddress, utf8.count) }
+        guard written >= 0 else {
+          throw TraceRecorderError(.tracefs(operation: "write marker to", errno: Errno(rawValue: errno)), path: path)
+        }
+      case .full:
+        state.drain?.add(TraceMarker(time: monotonicNanoseconds(), text: line))
+      }
+    }
+  }
+
+  /// Turns tracing off, drains what is left, reads the per-CPU stats, tears everything down
+  /// and returns the files and counters.
+  ///
+  /// - Throws: the drain's failure (for example ENOSPC writing the trace; the files keep what
+  ///   was written before it), or a tracefs error. Teardown has happened either way.
+  public func stop() throws -> TraceRecordingResult {
+    try session.withLock { (state: inout Session) throws(TraceRecorderError) -> TraceRecordingResult in
+      guard case .running = state.phase, let drain = state.drain else {
+        throw TraceRecorderError(.misuse("stop() without a running recording"), path: "")
+      }
+      let base = state.instancePath ?? tracefs.root
+      do throws(TraceRecorderError) {
+        try Tracefs.write("0", to: base + "/tracing_on")
+        if configuration.actions == .full { try Tracefs.write("0", to: "/sys/block/\(diskName)/trace/enable") }
+        drain.finish()
+        drain.join()
+        let statsAfter = try TraceRingStats.read(base: base)
+        let summary = drain.sink.summary
+        let failure = drain.failure
+        let instance = state.instanceName ?? Self.topLevelInstanceName
+        let before = state.statsBefore
+        teardownLocked(&state)
+        state.phase = .tornDown
+        if let failure { throw failure }
+        return makeResult(summary: summary, before: before, after: statsAfter, instance: instance)
+      } catch {
+        teardownLocked(&state)
+        throw error
+      }
+    }
+  }
+
+  /// Undoes everything: tracing off, drain thread ended, events disabled, instance removed
+  /// (retrying while a reader holds it), and for `.full` the top-level tracer, options, clock,
+  /// buffer size, the disk's `trace/enable` and `tracing_on` restored and the lock released.
+  /// Idempotent; never throws (problems are printed on stderr).
+  public func teardown() {
+    session.withLock { teardownLocked(&$0, reportingDrainFailure: true) }
+  }
+
+  /// The drain thread's failure, if it stopped early (for example ENOSPC): poll it during a
+  /// long run to abort the workload instead of tracing into a full ring.
+  public var failure: TraceRecorderError? {
+    session.withLock { $0.drain?.failure }
+  }
+
+  /// The instance's name once started (`paramtrace-PID[-N]`), or the top-level name for `.full`.
+  public var instance: String? {
+    session.withLock { state in
+      configuration.actions == .full ? Self.topLevelInstanceName : state.instanceName
+    }
+  }
+
+  /// Test hook: write the `.tracepoints` trace to `path` instead (before `start()`).
+  func overrideTextOutputForTesting(_ path: String) {
+    session.withLock { $0.textOutputOverride = path }
+  }
+
+  /// Test hook: stop (or resume) reading `trace_pipe`, so a small ring overflows.
+  func setDrainPausedForTesting(_ paused: Bool) {
+    session.withLock { $0.drain?.setPaused(paused) }
+  }
+
+  // MARK: Starting
+
+  private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
+    let instances = tracefs.path("instances")
+    var name = "paramtrace-\(getpid())"
+    var suffix = 0
+    while let error = Tracefs.makeInstance("\(instances)/\(name)") {
+      guard error == .fileExists else {
+        throw TraceRecorderError(.tracefs(operation: "mkdir", errno: error), path: "\(instances)/\(name)")
+      }
+      suffix += 1
+      guard suffix < 100 else { throw TraceRecorderError(.instanceExists(name), path: instances) }
+      name = "paramtrace-\(getpid())-\(suffix)"
+    }
+    let directory = "\(instances)/\(name)"
+    state.instanceName = name
+    state.instancePath = directory
+
+    try Tracefs.write("0", to: directory + "/tracing_on")
+    // New instances copy the top-level options: make the text what the decoder reads even
+    // when a `.full` recording has bin=1, context-info=0 up there.
+    for (option, value) in [
+      ("bin", "0"), ("raw", "0"), ("hex", "0"), ("context-info", "1"), ("irq-info", "1"), ("latency-format", "0"),
+      ("record-tgid", "0"), ("markers", "1"), ("overwrite", "1"), ("printk-msg-only", "0"),
+    ] where Tracefs.exists("\(directory)/options/\(option)") {
+      try Tracefs.write(value, to: "\(directory)/options/\(option)")
+    }
+    try Tracefs.write(String(configuration.bufferKiBPerCPU), to: directory + "/buffer_size_kb")
+    try Tracefs.write("mono", to: directory + "/trace_clock")
+    let filter = "dev == 0x" + String(configuration.disk.raw, radix: 16)
+    for event in events {
+      try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
+      try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
+    }
+    let sink = try TextTraceSink(
+      path: state.textOutputOverride ?? configuration.outputDirectory + "/trace.tp.txt", header: "# tracer: nop\n#\n")
+    let drain = try TraceDrain(pipePath: directory + "/trace_pipe", sink: sink, ringBytes: ringBytes(directory))
+    state.drain = drain
+    state.markerFD = open(directory + "/trace_marker", O_WRONLY | O_CLOEXEC)
+    guard state.markerFD >= 0 else {
+      throw TraceRecorderError(.tracefs(operation: "open", errno: Errno(rawValue: errno)), path: directory + "/trace_marker")
+    }
+    state.statsBefore = try TraceRingStats.read(base: directory)
+    try drain.start()
+    try Tracefs.write("1", to: directory + "/tracing_on")
+  }
+
+  private func startBlkTracer(_ state: inout Session) throws(TraceRecorderError) {
+    var saved: [String: String] = [:]
+    saved["current_tracer"] = try Tracefs.read(tracefs.path("current_tracer"))
+    saved["tracing_on"] = try Tracefs.read(tracefs.path("tracing_on"))
+    saved["trace_clock"] = Tracefs.selected(try Tracefs.read(tracefs.path("trace_clock")))
+    saved["buffer_size_kb"] = Tracefs.bufferSizeToRestore(try Tracefs.read(tracefs.path("buffer_size_kb")))
+    for option in Self.blkOptions {
+      saved["options/" + option] = try Tracefs.read(tracefs.path("options/" + option))
+    }
+    saved["disk"] = diskName
+    state.saved = saved
+    state.blkLock?.record(saved)
+    state.changedTopLevel = true
+
+    try Tracefs.write("0", to: tracefs.path("tracing_on"))
+    try Tracefs.write("mono", to: tracefs.path("trace_clock"))
+    try Tracefs.write(String(configuration.bufferKiBPerCPU), to: tracefs.path("buffer_size_kb"))
+    try Tracefs.write("0", to: tracefs.path("options/blk_classic"))
+    try Tracefs.write("1", to: tracefs.path("options/bin"))
+    try Tracefs.write("0", to: tracefs.path("options/context-info"))
+    try Tracefs.write("blk", to: tracefs.path("current_tracer"))  // also empties the ring
+    try Tracefs.write("1", to: "/sys/block/\(diskName)/trace/enable")
+
+    let sink = try BlkBinarySplitter(
+      directory: configuration.outputDirectory, disk: configuration.disk,
+      cpuCount: max(1, Tracefs.cpus(in: tracefs.root).count), tracefsRoot: tracefs.root)
+    let drain = try TraceDrain(pipePath: tracefs.path("trace_pipe"), sink: sink, ringBytes: ringBytes(tracefs.root))
+    state.drain = drain
+    state.statsBefore = try TraceRingStats.read(base: tracefs.root)
+    try drain.start()
+    try Tracefs.write("1", to: tracefs.path("tracing_on"))
+  }
+
+  /// All the rings of an instance together: `buffer_total_size_kb`, else size × CPUs.
+  private func ringBytes(_ base: String) -> Int {
+    if let total = try? Tracefs.read(base + "/buffer_total_size_kb"), let kib = Int(total.prefix(while: { $0.isNumber })) {
+      return kib << 10
+    }
+    return configuration.bufferKiBPerCPU << 10 * max(1, Tracefs.cpus(in: base).count)
+  }
+
+  // MARK: Finishing
+
+  private func makeResult(
+    summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String
+  ) -> TraceRecordingResult {
+    var lostInStats = 0
+    var unread = 0
+    for (cpu, stats) in after {
+      lostInStats += max(0, stats.lost - (before[cpu]?.lost ?? 0))
+      unread += max(0, stats.fields["entries"] ?? 0)
+    }
+    let lost = max(lostInStats, summary.lostEventsInStream) + unread
+    var result = TraceRecordingResult(
+      files: summary.files, format: configuration.actions == .full ? .blktrace : .tracepoint, lostEvents: lost,
+      perCPUStats: after.mapValues(\.fields), bytesWritten: summary.bytesWritten, instance: instance)
+    result.lostEventsInStats = lostInStats
+    result.lostEventsInStream = summary.lostEventsInStream
+    result.records = summary.records
+    result.skippedBytes = summary.skippedBytes
+    if lost > 0 {
+      result.warnings.append(
+        "the kernel lost \(lost) trace events (ring buffer overflow: \(lostInStats) by the per-CPU stats, \(summary.lostEventsInStream) in LOST notices\(unread > 0 ? ", \(unread) left unread" : "")): the trace is incomplete. Record again with a larger buffer (now \(configuration.bufferKiBPerCPU) KiB per CPU)."
+      )
+    }
+    if summary.skippedBytes > 0 {
+      result.warnings.append(
+        "skipped \(summary.skippedBytes) bytes of the blk tracer's output that were not blktrace records (did something else write into the top-level trace buffer?)."
+      )
+    }
+    return result
+  }
+
+  /// Teardown with the session locked; `reportingDrainFailure` prints a drain failure nobody
+  /// else will report (teardown without stop).
+  private func teardownLocked(_ state: inout Session, reportingDrainFailure: Bool = false) {
+    if case .tornDown = state.phase { return }
+    if let directory = state.instancePath {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/tracing_on") }
+    } else if state.changedTopLevel {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: tracefs.path("tracing_on")) }
+    }
+    if let drain = state.drain {
+      drain.closeDescriptors()  // ends the thread first (abort when it still runs)
+      if reportingDrainFailure, let failure = drain.failure { printWarning("recording failed: \(failure)") }
+      state.drain = nil
+    }
+    if state.markerFD >= 0 {
+      close(state.markerFD)
+      state.markerFD = -1
+    }
+    if let directory = state.instancePath {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/events/enable") }
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.removeInstance(directory) }
+      state.instancePath = nil
+    }
+    if state.changedTopLevel {
+      for problem in Self.restoreTopLevel(state.saved, tracefs: tracefs) { printWarning("teardown: \(problem)") }
+      state.changedTopLevel = false
+    }
+    state.blkLock?.release()
+    state.blkLock = nil
+    state.phase = .tornDown
+  }
+
+  private func bestEffort(_ body: () throws(TraceRecorderError) -> Void) {
+    do { try body() } catch { printWarning("teardown: \(error)") }
+  }
+
+  /// Puts the top-level settings a `.full` recording changed back to `saved`: tracing off,
+  /// the disk's `trace/enable` 0, `current_tracer`, options, clock, buffer size, then
+  /// `tracing_on`. Returns the problems (best effort: every step is tried).
+  static func restoreTopLevel(_ saved: [String: String], tracefs: Tracefs) -> [String] {
+    var problems: [String] = []
+    func put(_ value: String?, _ path: String) {
+      guard let value else { return }
+      do { try Tracefs.write(value, to: path) } catch { problems.append(error.description) }
+    }
+    put("0", tracefs.path("tracing_on"))
+    if let disk = saved["disk"], Tracefs.exists("/sys/block/\(disk)/trace/enable") {
+      put("0", "/sys/block/\(disk)/trace/enable")
+    }
+    put(saved["current_tracer"] ?? "nop", tracefs.path("current_tracer"))
+    for option in blkOptions { put(saved["options/" + option], tracefs.path("options/" + option)) }
+    put(saved["trace_clock"], tracefs.path("trace_clock"))
+    put(saved["buffer_size_kb"], tracefs.path("buffer_size_kb"))
+    put(saved["tracing_on"], tracefs.path("tracing_on"))
+    return problems
+  }
+
+  // MARK: Preflight helpers
+
+  /// Root, or CAP_SYS_ADMIN in the effective set (`CapEff` in /proc/self/status, bit 21).
+  static func isPrivileged() -> Bool {
+    if geteuid() == 0 { return true }
+    guard let status = try? Tracefs.read("/proc/self/status") else { return false }
+    for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+      let hex = line.dropFirst("CapEff:".count).filter { !$0.isWhitespace }
+      if let capabilities = UInt64(hex, radix: 16) { return capabilities & (1 << 21) != 0 }
+    }
+    return false
+  }
+
+  /// Creates the directory when missing and refuses memory filesystems.
+  static func prepareOutputDirectory(_ path: String) throws(TraceRecorderError) {
+    if !Tracefs.exists(path), mkdir(path, 0o755) != 0, errno != EEXIST {
+      throw TraceRecorderError(.output(operation: "create directory", errno: Errno(rawValue: errno), bytesKept: 0), path: path)
+    }
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw TraceRecorderError(.output(operation: "open directory", errno: Errno(rawValue: errno), bytesKept: 0), path: path)
+    }
+    defer { close(fd) }
+    var magic: UInt64 = 0
+    guard paramtrace_fstatfs_type(fd, &magic) == 0 else {
+      throw TraceRecorderError(.output(operation: "statfs", errno: Errno(rawValue: errno), bytesKept: 0), path: path)
+    }
+    let type = FilesystemType(magic: magic & 0xFFFF_FFFF)
+    if type.magic == 0x0102_1994 || type.magic == 0x8584_58F6 {
+      throw TraceRecorderError(.outputOnMemoryFilesystem(type.name), path: path)
+    }
+  }
+
+  /// Removes `instances/paramtrace-PID[-N]` whose PID no longer runs (a crashed or killed
+  /// recorder), saying so on stderr.
+  static func removeStaleInstances(_ tracefs: Tracefs) {
+    let instances = tracefs.path("instances")
+    for name in Tracefs.list(instances) where name.hasPrefix("paramtrace-") {
+      guard let pid = Int32(name.dropFirst("paramtrace-".count).prefix(while: { $0.isNumber })) else { continue }
+      if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+      let directory = "\(instances)/\(name)"
+      try? Tracefs.write("0", to: directory + "/tracing_on")
+      try? Tracefs.write("0", to: directory + "/events/enable")
+      do {
+        try Tracefs.removeInstance(directory, attempts: 25)
+        printWarning(
+          "removed tracefs instance \(name), left by paramtrace pid \(pid), which no longer runs (an earlier recording crashed or was killed)"
+        )
+      } catch {
+        printWarning("could not remove the stale tracefs instance \(name): \(error)")
+      }
+    }
+  }
+
+  /// After taking the lock: when its file still holds a dead holder's settings and the `blk`
+  /// tracer is still on, restores them and says so on stderr.
+  static func recoverCrashedBlkRecording(_ leftover: [String: String], tracefs: Tracefs) {
+    // Only a holder that got as far as saving the settings changed anything.
+    guard leftover["current_tracer"] != nil else { return }
+    let pid = leftover["pid"] ?? "?"
+    guard (try? Tracefs.read(tracefs.path("current_tracer"))) == "blk" else { return }
+    let problems = restoreTopLevel(leftover, tracefs: tracefs)
+    printWarning(
+      "paramtrace pid \(pid) left the blk tracer on (it crashed or was killed mid-recording); restored current_tracer, options, trace_clock, buffer size and \(leftover["disk"].map { "/sys/block/\($0)/trace/enable" } ?? "the disk's trace/enable")"
+        + (problems.isEmpty ? "" : "; problems: " + problems.joined(separator: "; ")))
+  }
+}

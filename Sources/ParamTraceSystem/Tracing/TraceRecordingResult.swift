@@ -1,0 +1,47 @@
+import ParamTraceCore
+
+/// What a finished recording produced: the files to analyze and how much was lost.
+public struct TraceRecordingResult: Sendable {
+  /// The trace files `analyze` should read: `OUTDIR/trace.tp.txt` for tracepoints, or every
+  /// `OUTDIR/trace.blktrace.N` (N = 0 ..< CPUs, some possibly empty) for the full tracer.
+  public var files: [String]
+  /// `.tracepoint` or `.blktrace`.
+  public var format: TraceFormat
+  /// Events the kernel could not hand over: the larger of the per-CPU ring counters (overrun
+  /// + dropped events + commit overrun, growth during the run) and the `[LOST M EVENTS]`
+  /// notices read from `trace_pipe` (both count the same losses). Never hidden: report it.
+  public var lostEvents: Int
+  /// Lost events according to the per-CPU `stats` counters (growth during the run).
+  public var lostEventsInStats: Int = 0
+  /// Lost events according to `CPU:N [LOST M EVENTS]` notices in the stream.
+  public var lostEventsInStream: Int = 0
+  /// `per_cpu/cpuN/stats` after the run, by CPU. Integer fields keep the kernel's names
+  /// (`entries`, `overrun`, `commit overrun`, `bytes`, `dropped events`, `read events`);
+  /// the two times become `oldest event ts (ns)` and `now ts (ns)`.
+  public var perCPUStats: [Int: [String: Int]]
+  /// Bytes written to `files`.
+  public var bytesWritten: Int
+  /// Trace lines (tracepoints, markers and LOST notices included) or blktrace records
+  /// (notes excluded) written.
+  public var records: Int = 0
+  /// The tracefs instance used (`paramtrace-PID[-N]`), or `top-level (blk tracer)`.
+  public var instance: String
+  /// Bytes of the `blk` tracer's binary stream that were not records and were skipped
+  /// (0 unless something else wrote into the top-level buffer).
+  public var skippedBytes: Int = 0
+  /// Things the caller should print (on stderr and in the manifest), for example lost events.
+  public var warnings: [String] = []
+
+  /// A result; the counters not named start at zero.
+  public init(
+    files: [String], format: TraceFormat, lostEvents: Int, perCPUStats: [Int: [String: Int]], bytesWritten: Int,
+    instance: String
+  ) {
+    self.files = files
+    self.format = format
+    self.lostEvents = lostEvents
+    self.perCPUStats = perCPUStats
+    self.bytesWritten = bytesWritten
+    self.instance = instance
+  }
+}
