@@ -1,0 +1,53 @@
+import ParamTraceCore
+
+/// One experiment: a workload, a memory configuration, how to start it and how to trace it.
+public struct ExperimentConfiguration: Sendable {
+  /// The workload and its arguments.
+  public var command: [String]
+  /// The experiment directory (created; must be empty if it exists; not on tmpfs).
+  public var outputDirectory: String
+  /// The model file; found from the workload's mappings when nil.
+  public var model: String?
+  /// Memory limit of the workload's own cgroup (`--budget`).
+  public var budgetBytes: UInt64?
+  /// Memory to lock in a helper process (`--lock`, the notebook's mem_locker).
+  public var lockBytes: UInt64?
+  /// Lock past the safety margin (never past MemAvailable − 256 MiB).
+  public var forceLock = false
+  /// Evict only the model's pages before the run.
+  public var cold = false
+  /// Drop the whole page cache before the run.
+  public var dropCaches = false
+  /// Tracepoints in a private instance, or the full blk tracer (Q…C).
+  public var actions: TraceActions = .tracepoints
+  /// Per-CPU trace buffer; nil for the recorder's default.
+  public var bufferKiBPerCPU: Int?
+  /// Echo the workload's output live.
+  public var verbose = false
+  /// The paramtrace executable, for the memory-lock helper.
+  public var executablePath: String
+  /// The tool's version, written into the manifest.
+  public var toolVersion: String
+  /// Window for peak bandwidth in the analysis.
+  public var windowNanoseconds: UInt64 = 1_000_000_000
+
+  public init(command: [String], outputDirectory: String, executablePath: String, toolVersion: String) {
+    self.command = command
+    self.outputDirectory = outputDirectory
+    self.executablePath = executablePath
+    self.toolVersion = toolVersion
+  }
+
+  /// The memory configuration in words, for reports: `budget 3.00 GiB`, `lock 20.00 GiB`, `none`.
+  public var memoryDescription: String {
+    if let budgetBytes { return "budget \(HumanUnits.bytes(budgetBytes))" }
+    if let lockBytes { return "lock \(HumanUnits.bytes(lockBytes))" }
+    return "none"
+  }
+}
+
+/// An experiment that could not run, with what to do.
+public struct ExperimentError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

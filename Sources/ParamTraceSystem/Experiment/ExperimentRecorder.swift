@@ -1,0 +1,245 @@
+import CParamTraceShims
+import Glibc
+import ParamTraceCore
+
+/// What an experiment produced.
+public struct ExperimentOutcome: Sendable {
+  public var directory: String
+  public var manifest: JSONValue
+  public var analysis: TraceAnalysis?
+  public var workload: WorkloadResult?
+  public var timings: LlamaTimings
+  /// A stop signal (Ctrl-C, SIGTERM) ended the experiment early.
+  public var interrupted: Bool
+  /// Problems to show the user (lost events, budget not reached, workload failed…).
+  public var warnings: [String]
+}
+
+/// Runs one experiment (DESIGN.md "Experiments"): checks everything first, starts cold,
+/// sets the memory budget and verifies it, traces the disk that holds the model, runs the
+/// workload, measures it, tears everything down (also on error and on Ctrl-C), analyzes the
+/// trace with the model's extents and the workload's threads as filters, and writes the
+/// experiment directory.
+public enum ExperimentRecorder {
+  /// Runs the experiment; `log` receives progress lines.
+  public static func run(_ configuration: ExperimentConfiguration, log: (String) -> Void) throws -> ExperimentOutcome {
+    _ = paramtrace_install_stop_handlers()
+    let directory = configuration.outputDirectory
+    try preflight(configuration)
+    try prepareDirectory(directory)
+    for stale in MemoryCgroup.removeStale() { log("removed a memory cgroup left by an earlier run: \(stale)") }
+
+    // The model decides which disk to trace; without --model, the disk of the working
+    // directory is traced and the model is found in the workload's mappings afterwards.
+    var modelExtents: (map: FileExtentMap, details: FileExtentDetails)?
+    if let model = configuration.model { modelExtents = try resolveExtents(model) }
+    let disk = try modelExtents?.details.disk ?? diskOfWorkingDirectory()
+
+    var warnings: [String] = []
+    var memoryJSON: [(String, JSONValue)] = []
+
+    // Cold start.
+    if configuration.dropCaches {
+      log("dropping the page cache")
+      try PageCache.dropAll()
+    }
+    if configuration.cold, let model = configuration.model {
+      let eviction = try PageCache.evict(path: model)
+      log("evicted the model's pages: \(HumanUnits.bytes(eviction.residentBefore)) → \(HumanUnits.bytes(eviction.residentAfter)) resident")
+      memoryJSON.append(("cold_eviction", .object([("resident_before", .number(eviction.residentBefore)), ("resident_after", .number(eviction.residentAfter))])))
+      if eviction.residentAfter > 0 {
+        warnings.append("\(HumanUnits.bytes(eviction.residentAfter)) of the model stayed in the page cache after eviction (mapped or locked by another process?).")
+      }
+    }
+    let residencyBefore = configuration.model.flatMap { try? PageCache.residency(path: $0) }
+    let before = try ProcMemorySnapshot.take()
+
+    // Memory budget, verified.
+    var cgroup: MemoryCgroup?
+    var locker: MemoryLocker?
+    defer {
+      locker?.release()
+      if let cgroup, !cgroup.remove() { log("warning: could not remove \(cgroup.path): \(cgroup.removalProblem ?? "?")") }
+    }
+    if let budget = configuration.budgetBytes {
+      let group = try MemoryCgroup(name: "record", limitBytes: budget)
+      cgroup = group
+      log("memory budget: cgroup \(group.path), limit \(HumanUnits.bytes(group.achievedLimitBytes))")
+    }
+    if let lock = configuration.lockBytes {
+      let helper = try MemoryLocker(bytes: lock, force: configuration.forceLock, executable: configuration.executablePath)
+      locker = helper
+      log("memory lock: helper \(helper.pid) holds \(HumanUnits.bytes(helper.lockedBytes)) (VmLck)")
+    }
+
+    // Trace.
+    var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
+    traceConfiguration.actions = configuration.actions
+    if let buffer = configuration.bufferKiBPerCPU { traceConfiguration.bufferKiBPerCPU = buffer }
+    let tracer = try TraceRecorder(traceConfiguration)
+    defer { tracer.teardown() }
+    try tracer.start()
+    try? tracer.mark("paramtrace workload start")
+    log("tracing \(disk) (\(configuration.actions.rawValue)); running: \(configuration.command.joined(separator: " "))")
+
+    // Workload.
+    let workload = WorkloadProcess(
+      command: configuration.command, cgroupProcsPath: cgroup?.procsPath,
+      outputPath: directory + "/workload.out", echo: configuration.verbose)
+    var interrupted = paramtrace_stop_signal() != 0
+    var result: WorkloadResult?
+    if !interrupted {
+      try workload.start()
+      result = workload.wait(shouldStop: { paramtrace_stop_signal() != 0 })
+      interrupted = paramtrace_stop_signal() != 0
+    }
+    try? tracer.mark("paramtrace workload end")
+    let cgroupStatistics = cgroup?.statistics()
+    let lockedAtEnd = locker.map { _ in locker!.lockedBytes }
+    let recording = try tracer.stop()
+    let after = try ProcMemorySnapshot.take()
+    locker?.release()
+    let residencyAfter = configuration.model.flatMap { try? PageCache.residency(path: $0) }
+
+    // The model, when it was not given: from the workload's mappings.
+    var modelPath = configuration.model
+    if modelPath == nil, let found = result?.mappedModelFiles.first {
+      modelPath = found
+      modelExtents = try? resolveExtents(found)
+      log("model found in the workload's mappings: \(found)")
+      if let fileDisk = modelExtents?.details.disk, fileDisk != disk {
+        warnings.append("The model \(found) is on \(fileDisk), but \(disk) was traced. Run again with --model \(found).")
+        modelExtents = nil
+      }
+    }
+
+    let output = (try? readWholeFile(directory + "/workload.out", limit: 64 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    let timings = LlamaTimings.parse(output)
+
+    // Analysis: the model's extents and the workload's threads as filters.
+    var analysis: TraceAnalysis?
+    var fileOnly: AccessFigures?
+    if let result {
+      var options = AnalysisOptions()
+      options.windowNanoseconds = configuration.windowNanoseconds
+      options.filter.extents = modelExtents?.map
+      options.filter.pids = result.taskIDs
+      if let modelPath, let layout = try? loadModelLayout(modelPath) { options.model = layout }
+      // llama.cpp's load time (MAP_POPULATE reads the whole file) marks where decode begins.
+      if let load = timings.loadMilliseconds {
+        options.decodeFromNanoseconds = result.startMonotonicNanoseconds + UInt64(load * 1e6)
+      }
+      analysis = try analyze(recording, options: options)
+      var unfiltered = options
+      unfiltered.filter.pids = []
+      unfiltered.model = nil
+      unfiltered.decodeFromNanoseconds = nil
+      unfiltered.decodeMarker = nil
+      fileOnly = try analyze(recording, options: unfiltered).figures
+    }
+
+    if recording.lostEvents > 0 {
+      warnings.append("The tracer lost \(recording.lostEvents) events: the figures are incomplete. Use a larger --buffer-kib.")
+    }
+    if let result, !result.succeeded {
+      warnings.append("The workload \(result.exitStatus.map { "exited with status \($0)" } ?? "was killed by signal \(result.terminatingSignal ?? 0)").")
+    }
+    if timings.isEmpty { warnings.append("No llama.cpp timing lines in the workload's output: tokens/s is absent.") }
+    if interrupted { warnings.append("Interrupted by a signal: the run is incomplete.") }
+    if let analysis, let fileOnly, fileOnly.bytes > analysis.figures.bytes {
+      let share = Double(fileOnly.bytes - analysis.figures.bytes) / Double(max(fileOnly.bytes, 1)) * 100
+      if share > 1 {
+        warnings.append("\(formatFixed(share, 1))% of the model's bytes were read by tasks outside the workload (other processes reading the same file?).")
+      }
+    }
+
+    memoryJSON += [
+      ("meminfo_before", snapshotJSON(before.meminfo)), ("meminfo_after", snapshotJSON(after.meminfo)),
+      ("vmstat_delta", .object(before.delta(to: after).sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+      ("model_resident_before", .optional(residencyBefore?.residentBytes)), ("model_resident_after", .optional(residencyAfter?.residentBytes)),
+    ]
+    if let cgroupStatistics { memoryJSON.append(("cgroup_statistics", snapshotJSON(cgroupStatistics))) }
+
+    let manifest = ManifestBuilder.build(
+      configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
+      locker: locker, lockedAtEnd: lockedAtEnd, recording: recording, workload: result, timings: timings, memory: memoryJSON,
+      analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings)
+    try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
+    if let analysis {
+      try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
+      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")), to: directory + "/summary.txt")
+    }
+    return ExperimentOutcome(
+      directory: directory, manifest: manifest, analysis: analysis, workload: result, timings: timings, interrupted: interrupted,
+      warnings: warnings)
+  }
+
+  // MARK: - Steps
+
+  static func preflight(_ configuration: ExperimentConfiguration) throws {
+    guard geteuid() == 0 else {
+      throw ExperimentError("record needs root: it traces the block layer (tracefs), sets cgroup limits and drops caches. Run it with sudo.")
+    }
+    guard !configuration.command.isEmpty else { throw ExperimentError("no workload: put the command after --, e.g. record --out run1 -- ./llama-cli -m model.gguf -n 64") }
+    if configuration.cold, configuration.model == nil {
+      throw ExperimentError("--cold evicts the model's pages, so it needs --model PATH (or use --drop-caches to drop everything).")
+    }
+    if configuration.budgetBytes != nil, configuration.lockBytes != nil {
+      throw ExperimentError("--budget and --lock exclude each other: choose the cgroup limit (precise) or the memory lock (the notebook's way).")
+    }
+    if configuration.budgetBytes != nil { _ = try MemoryCgroup.detectLayout() }
+  }
+
+  static func prepareDirectory(_ path: String) throws {
+    if mkdir(path, 0o755) != 0, errno != EEXIST {
+      throw ExperimentError("create \(path): \(String(cString: strerror(errno))). Choose a writable --out directory.")
+    }
+    guard let directory = opendir(path) else { throw ExperimentError("open \(path): \(String(cString: strerror(errno))).") }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+      if name != ".", name != ".." {
+        throw ExperimentError("\(path) is not empty: each experiment gets its own directory. Choose a new --out.")
+      }
+    }
+  }
+
+  static func resolveExtents(_ path: String) throws -> (map: FileExtentMap, details: FileExtentDetails) {
+    do { return try FileExtents.resolve(path: path) } catch {
+      throw ExperimentError("cannot map \(path) to disk sectors: \(error)")
+    }
+  }
+
+  /// The whole disk that holds the working directory (record without --model).
+  static func diskOfWorkingDirectory() throws -> DeviceNumber {
+    do { return try FileExtents.diskHolding(path: ".") } catch {
+      throw ExperimentError("cannot tell which disk to trace: \(error). Give the model with --model PATH.")
+    }
+  }
+
+  static func loadModelLayout(_ path: String) throws -> ModelLayout {
+    let reader = try FilePrefixReader(path: path)
+    let map = try ModelFileReader.read(fileSize: reader.size, source: path) { count in try reader.readPrefix(count: count) }
+    return ModelLayout(map, path: path)
+  }
+
+  static func analyze(_ recording: TraceRecordingResult, options: AnalysisOptions) throws -> TraceAnalysis {
+    var source = try TraceInputs.open(paths: recording.files, format: recording.format, strict: false)
+    var run = TraceAnalysisRun(options: options)
+    var batch = ContiguousArray<BlockEvent>()
+    while try source.nextBatch(into: &batch) { run.consume(batch, markers: source.markers) }
+    var diagnostics = source.diagnostics
+    diagnostics.lostEvents = max(diagnostics.lostEvents, recording.lostEvents)
+    return run.finish(diagnostics: diagnostics, markers: source.markers)
+  }
+
+  static func snapshotJSON(_ values: [String: UInt64]) -> JSONValue {
+    .object(values.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })
+  }
+
+  static func writeText(_ text: String, to path: String) throws {
+    var writer = try TextFileWriter(path: path)
+    try writer.write(text)
+    try writer.close()
+  }
+}

@@ -1,0 +1,156 @@
+import Glibc
+import ParamTraceCore
+
+/// Builds `manifest.json`: the experiment's command, configuration, environment and every
+/// measurement, with absent values as null (never as zero).
+enum ManifestBuilder {
+  static let version = 1
+
+  static func build(
+    configuration: ExperimentConfiguration, disk: DeviceNumber, modelPath: String?,
+    modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
+    lockedAtEnd: UInt64?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
+    memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, interrupted: Bool, warnings: [String]
+  ) -> JSONValue {
+    let details = modelExtents?.details
+    let budget: JSONValue
+    if let cgroup {
+      budget = .object([
+        ("kind", .string("cgroup")), ("requested_bytes", .number(cgroup.requestedLimitBytes)),
+        ("achieved_bytes", .number(cgroup.achievedLimitBytes)), ("cgroup", .string(cgroup.path)),
+        ("layout", .string(cgroup.layout.description)), ("swap_excluded", .bool(cgroup.swapExcluded)),
+      ])
+    } else if let locker {
+      budget = .object([
+        ("kind", .string("lock")), ("requested_bytes", .number(locker.requestedBytes)), ("achieved_bytes", .number(locker.lockedBytes)),
+        ("locked_at_end_bytes", .optional(lockedAtEnd)), ("forced", .bool(configuration.forceLock)),
+      ])
+    } else {
+      budget = .object([("kind", .string("none")), ("requested_bytes", .null), ("achieved_bytes", .null)])
+    }
+    var members: [(String, JSONValue)] = [
+      ("paramtrace_manifest_version", .number(version)),
+      ("tool_version", .string(configuration.toolVersion)),
+      ("created_unix_seconds", .number(UInt64(time(nil)))),
+      ("command", .array(configuration.command.map { .string($0) })),
+    ]
+    members.append(("configuration", configurationJSON(configuration)))
+    members.append(("environment", environmentJSON(disk: disk, details: details)))
+    members.append(("model", modelJSON(modelPath: modelPath, modelExtents: modelExtents)))
+    members.append(("budget", budget))
+    members.append(("trace", traceJSON(recording)))
+    members.append(("workload", workloadJSON(workload)))
+    members.append(("timings", timingsJSON(timings)))
+    members.append(("memory", .object(memory)))
+    members.append(("analysis", analysisJSON(analysis, fileOnly: fileOnly)))
+    members.append(("interrupted", .bool(interrupted)))
+    members.append(("warnings", .array(warnings.map { .string($0) })))
+    return .object(members)
+  }
+
+  static func configurationJSON(_ configuration: ExperimentConfiguration) -> JSONValue {
+    var members: [(String, JSONValue)] = [("memory", .string(configuration.memoryDescription))]
+    members.append(("budget_bytes", .optional(configuration.budgetBytes)))
+    members.append(("lock_bytes", .optional(configuration.lockBytes)))
+    members.append(("force_lock", .bool(configuration.forceLock)))
+    members.append(("cold", .bool(configuration.cold)))
+    members.append(("drop_caches", .bool(configuration.dropCaches)))
+    members.append(("actions", .string(configuration.actions.rawValue)))
+    members.append(("buffer_kib_per_cpu", .optional(configuration.bufferKiBPerCPU)))
+    members.append(("output_directory", .string(configuration.outputDirectory)))
+    return .object(members)
+  }
+
+  static func environmentJSON(disk: DeviceNumber, details: FileExtentDetails?) -> JSONValue {
+    var members: [(String, JSONValue)] = [("kernel", ExperimentEnvironment.kernel())]
+    members.append(("cpus", .number(ExperimentEnvironment.cpuCount())))
+    members.append(("traced_disk", .string(disk.description)))
+    members.append(("disk_name", details?.diskName.map { JSONValue.string($0) } ?? .null))
+    members.append(("scheduler", details?.scheduler.map { JSONValue.string($0) } ?? .null))
+    members.append(("read_ahead_kb", .optional(details?.readAheadKilobytes)))
+    members.append(("filesystem", details?.filesystemType.map { JSONValue.string($0) } ?? .null))
+    members.append(("partition_start_sector", .optional(details?.partitionStartSector)))
+    return .object(members)
+  }
+
+  static func modelJSON(modelPath: String?, modelExtents: (map: FileExtentMap, details: FileExtentDetails)?) -> JSONValue {
+    var members: [(String, JSONValue)] = [("path", modelPath.map { JSONValue.string($0) } ?? .null)]
+    members.append(("size_bytes", .optional(modelExtents?.map.fileSize)))
+    members.append(("extent_count", .optional(modelExtents?.map.extents.count)))
+    var extents = JSONValue.null
+    if let map = modelExtents?.map {
+      extents = .array(map.extents.map { JSONValue.array([.number($0.logicalOffset), .number($0.sector), .number($0.length)]) })
+    }
+    members.append(("extents", extents))
+    members.append(("extent_columns", .array(["logical_offset", "sector", "length"].map { JSONValue.string($0) })))
+    return .object(members)
+  }
+
+  static func traceJSON(_ recording: TraceRecordingResult) -> JSONValue {
+    var perCPU: [(String, JSONValue)] = []
+    for (cpu, stats) in recording.perCPUStats.sorted(by: { $0.key < $1.key }) {
+      perCPU.append(("cpu\(cpu)", .object(stats.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.number($0.value)) })))
+    }
+    var members: [(String, JSONValue)] = [("format", .string(recording.format.rawValue))]
+    members.append(("files", .array(recording.files.map { JSONValue.string($0) })))
+    members.append(("instance", .string(recording.instance)))
+    members.append(("lost_events", .number(recording.lostEvents)))
+    members.append(("bytes_written", .number(recording.bytesWritten)))
+    members.append(("per_cpu_stats", .object(perCPU)))
+    return .object(members)
+  }
+
+  static func workloadJSON(_ result: WorkloadResult?) -> JSONValue {
+    guard let result else { return .null }
+    return .object([
+      ("exit_status", result.exitStatus.map { .int(Int64($0)) } ?? .null),
+      ("signal", result.terminatingSignal.map { .int(Int64($0)) } ?? .null),
+      ("wall_seconds", .double(result.wallSeconds)), ("start_monotonic_ns", .number(result.startMonotonicNanoseconds)),
+      ("end_monotonic_ns", .number(result.endMonotonicNanoseconds)), ("major_faults", .number(result.majorFaults)),
+      ("minor_faults", .number(result.minorFaults)), ("max_rss_kib", .number(result.maxRSSKiB)),
+      ("user_seconds", .double(result.userSeconds)), ("system_seconds", .double(result.systemSeconds)),
+      ("tasks", .array(result.taskIDs.map { .int(Int64($0)) })),
+      ("mapped_model_files", .array(result.mappedModelFiles.map { .string($0) })),
+      ("output", .string("workload.out")),
+    ])
+  }
+
+  static func timingsJSON(_ t: LlamaTimings) -> JSONValue {
+    .object([
+      ("source", t.source.map { .string($0) } ?? .null), ("load_ms", .optional(t.loadMilliseconds)),
+      ("prompt_eval_ms", .optional(t.promptEvalMilliseconds)), ("prompt_tokens", .optional(t.promptTokens)),
+      ("prompt_tokens_per_second", .optional(t.promptTokensPerSecond)), ("eval_ms", .optional(t.evalMilliseconds)),
+      ("eval_tokens", .optional(t.evalTokens)), ("eval_ms_per_token", .optional(t.evalMillisecondsPerToken)),
+      ("eval_tokens_per_second", .optional(t.evalTokensPerSecond)), ("total_ms", .optional(t.totalMilliseconds)),
+      ("total_tokens", .optional(t.totalTokens)),
+    ])
+  }
+
+  static func analysisJSON(_ analysis: TraceAnalysis?, fileOnly: AccessFigures?) -> JSONValue {
+    guard let analysis else { return .null }
+    let f = analysis.figures
+    return .object([
+      ("file", .string("analysis.json")), ("summary", .string("summary.txt")),
+      ("operations", .number(f.operations)), ("bytes", .number(f.bytes)), ("unique_bytes", .number(f.uniqueBytes)),
+      ("reread_factor", .optional(f.rereadFactor)), ("passes", .optional(f.passes)),
+      ("sequential_percent", .double(f.gaps.percent(f.gaps.sequential))),
+      ("logical_sequential_percent", f.logicalGaps.map { .double($0.percent($0.sequential)) } ?? .null),
+      ("average_bytes_per_second", .optional(f.averageBytesPerSecond)), ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
+      ("latency_p99_ns", .optional(f.latency?.p99)),
+      ("decode_bytes", .optional(analysis.phases?.decode.bytes)),
+      ("decode_reread_factor", .optional(analysis.phases?.decode.rereadFactor)),
+      ("file_bytes_any_owner", .optional(fileOnly?.bytes)),
+      ("owner_tasks", .number(analysis.options.filter.pids.count)),
+    ])
+  }
+}
+
+extension CgroupMemoryLayout {
+  /// `v1 /sys/fs/cgroup/memory` or `v2 /sys/fs/cgroup`.
+  public var description: String {
+    switch self {
+    case .v1(let root): "v1 \(root)"
+    case .v2(let root): "v2 \(root)"
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Glibc
+import ParamTraceCore
+import ParamTraceSystem
+
+struct RecordCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "record",
+    abstract: "Run a workload under one memory configuration, trace its block I/O, and write an experiment directory.",
+    discussion: """
+      Everything is checked before anything starts (root, tracefs, memory cgroup controller, the
+      model's disk). The trace covers the whole disk that holds the model, in a private tracefs
+      instance (or the ftrace blk tracer with --actions full), drained to DIR while the workload
+      runs; requests are attributed to the workload afterwards through its threads and the
+      model's extents. On exit, error, Ctrl-C or SIGTERM: tracing off, instance removed, cgroup
+      removed, lock helper gone, workload stopped.
+
+      DIR gets: manifest.json (command, configuration, environment, budget asked and achieved,
+      trace, workload, llama.cpp timings, memory counters, warnings), the trace, workload.out,
+      analysis.json and summary.txt.
+
+      Overhead: one reader thread copying trace text to disk (a few MB/s for llama.cpp-sized
+      reads), and about 50 small /proc reads per second to follow the workload's threads.
+
+      EXAMPLES:
+        paramtrace record --model m.gguf --budget 3GiB --cold --out runs/3g -- ./llama-cli -m m.gguf -n 64 -no-cnv -p hi
+        paramtrace record --model m.gguf --lock 20GiB --drop-caches --out runs/lock20 -- ./llama-cli -m m.gguf -n 64
+      """
+  )
+
+  @Option(help: "The model file; found from the workload's mappings when omitted.")
+  var model: String?
+
+  @Option(help: "Memory limit for the workload's own cgroup (page cache included), e.g. 3GiB.")
+  var budget: String?
+
+  @Option(help: "Lock this much memory in a helper process first (the notebook's mem_locker), e.g. 20GiB.")
+  var lock: String?
+
+  @Flag(help: "Allow --lock past the safety margin (never past MemAvailable - 256 MiB).")
+  var force = false
+
+  @Flag(help: "Evict the model's pages from the page cache first (posix_fadvise, verified with mincore).")
+  var cold = false
+
+  @Flag(help: "Drop the whole page cache first (sync; echo 3 > /proc/sys/vm/drop_caches).")
+  var dropCaches = false
+
+  @Option(help: "tracepoints (default: a private tracefs instance) or full (the ftrace blk tracer: Q…C).")
+  var actions: String = "tracepoints"
+
+  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
+  var bufferKiB: Int?
+
+  @Option(help: "The experiment directory (created; must be new or empty).")
+  var out: String
+
+  @Option(help: "Window for peak bandwidth in the analysis, in seconds.")
+  var window: Double = 1
+
+  @Flag(help: "Show the workload's output live.")
+  var verbose = false
+
+  @Argument(parsing: .postTerminator, help: "The workload: put it after --.")
+  var command: [String] = []
+
+  func validate() throws {
+    if command.isEmpty { throw ValidationError("no workload: put the command after --, e.g. record --out run1 -- ./llama-cli -m model.gguf") }
+    if let budget, ByteSize.parse(budget) == nil { throw ValidationError("--budget \(budget): expected a size such as 3GiB or 512MiB.") }
+    if let lock, ByteSize.parse(lock) == nil { throw ValidationError("--lock \(lock): expected a size such as 20GiB.") }
+    if budget != nil && lock != nil { throw ValidationError("--budget and --lock exclude each other.") }
+    if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
+    if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
+    guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
+    if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
+  }
+
+  func run() throws {
+    var configuration = ExperimentConfiguration(
+      command: command, outputDirectory: out, executablePath: currentExecutablePath(), toolVersion: ParamTraceVersion.current)
+    configuration.model = model
+    configuration.budgetBytes = budget.flatMap(ByteSize.parse)
+    configuration.lockBytes = lock.flatMap(ByteSize.parse)
+    configuration.forceLock = force
+    configuration.cold = cold
+    configuration.dropCaches = dropCaches
+    configuration.actions = TraceActions(rawValue: actions) ?? .tracepoints
+    configuration.bufferKiBPerCPU = bufferKiB
+    configuration.verbose = verbose
+    configuration.windowNanoseconds = UInt64(window * 1e9)
+    let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
+    if let analysis = outcome.analysis {
+      print(analysis.summary(inputDescription: "experiment \(outcome.directory)"), terminator: "")
+    }
+    let t = outcome.timings
+    print("Workload: \(outcome.workload.map { formatFixed($0.wallSeconds, 2) + " s" } ?? "not run")"
+      + ", tokens/s \(t.evalTokensPerSecond.map { formatFixed($0, 2) } ?? "absent")"
+      + ", load \(t.loadMilliseconds.map { formatFixed($0, 0) + " ms" } ?? "absent")")
+    print("Experiment: \(outcome.directory)/manifest.json")
+    for warning in outcome.warnings { printError("warning: \(warning)") }
+    if outcome.interrupted { throw ExitCode(130) }
+    if let workload = outcome.workload, !workload.succeeded { throw ExitCode(2) }
+  }
+}
+
+/// This executable's path (for the memory-lock helper, which is paramtrace itself).
+func currentExecutablePath() -> String {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+}
