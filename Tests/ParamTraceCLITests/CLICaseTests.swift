@@ -60,6 +60,11 @@ struct CLIError: Error, CustomStringConvertible {
 /// Runs paramtrace in the repository root and collects its output (through files, so a
 /// large output can never block the child).
 func runParamtrace(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+  try runProcess(try paramtraceExecutable().path, arguments, stdin: stdin)
+}
+
+/// Runs any executable in the repository root and collects its output.
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
   let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("paramtrace-cli-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
   defer { try? FileManager.default.removeItem(at: scratch) }
@@ -68,7 +73,7 @@ func runParamtrace(_ arguments: [String], stdin: Data? = nil) throws -> (status:
   FileManager.default.createFile(atPath: paths[1].path, contents: nil)
   FileManager.default.createFile(atPath: paths[2].path, contents: nil)
   let process = Process()
-  process.executableURL = try paramtraceExecutable()
+  process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
   process.currentDirectoryURL = CLICaseTests.repository
   process.standardInput = try FileHandle(forReadingFrom: paths[0])

@@ -94,6 +94,28 @@ import Testing
     }
   }
 
+  @Test func missingPrerequisitesAreNamedBeforeAnythingStarts() throws {
+    guard Self.gate() else { return }
+    try RecordScratch.with { scratch in
+      // Not root: run as nobody.
+      let asNobody = try runProcess(
+        "/usr/bin/setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", try paramtraceExecutable().path, "record", "--out", "/tmp/paramtrace-nobody", "--", "true"])
+      #expect(asNobody.status == 1)
+      #expect(asNobody.stderr.contains("record needs root"), "\(asNobody.stderr)")
+      // A model that cannot be mapped to disk sectors (tmpfs): refused before tracing starts.
+      let shm = "/dev/shm/paramtrace-record-test-\(getpid()).gguf"
+      FileManager.default.createFile(atPath: shm, contents: Data(repeating: 1, count: 1 << 16))
+      defer { unlink(shm) }
+      let out = scratch.directory + "/tmpfs"
+      let tmpfs = try runParamtrace(["record", "--model", shm, "--out", out, "--", "true"])
+      #expect(tmpfs.status == 1)
+      #expect(tmpfs.stderr.contains("cannot map") && tmpfs.stderr.contains("tmpfs"), "\(tmpfs.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: out))
+      try RecordScratch.expectNothingLeft()
+    }
+  }
+
   /// Stops `record` with SIGINT or SIGTERM at seeded random moments, with a cgroup budget or
   /// a memory lock; each time nothing may be left: no tracefs instance, no cgroup, no lock
   /// helper, no workload.

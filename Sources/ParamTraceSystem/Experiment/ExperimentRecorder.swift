@@ -26,14 +26,22 @@ public enum ExperimentRecorder {
     _ = paramtrace_install_stop_handlers()
     let directory = configuration.outputDirectory
     try preflight(configuration)
-    try prepareDirectory(directory)
-    for stale in MemoryCgroup.removeStale() { log("removed a memory cgroup left by an earlier run: \(stale)") }
-
     // The model decides which disk to trace; without --model, the disk of the working
     // directory is traced and the model is found in the workload's mappings afterwards.
     var modelExtents: (map: FileExtentMap, details: FileExtentDetails)?
     if let model = configuration.model { modelExtents = try resolveExtents(model) }
     let disk = try modelExtents?.details.disk ?? diskOfWorkingDirectory()
+    try prepareDirectory(directory)
+    for stale in MemoryCgroup.removeStale() { log("removed a memory cgroup left by an earlier run: \(stale)") }
+
+    // Everything that can be checked is checked before anything changes on the machine:
+    // tracefs and the disk's events (the recorder's preflight), the lock's safety margin.
+    var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
+    traceConfiguration.actions = configuration.actions
+    if let buffer = configuration.bufferKiBPerCPU { traceConfiguration.bufferKiBPerCPU = buffer }
+    let tracer = try TraceRecorder(traceConfiguration)
+    defer { tracer.teardown() }
+    if let lock = configuration.lockBytes { _ = try MemoryLocker.preflight(bytes: lock, force: configuration.forceLock) }
 
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
@@ -73,11 +81,6 @@ public enum ExperimentRecorder {
     }
 
     // Trace.
-    var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
-    traceConfiguration.actions = configuration.actions
-    if let buffer = configuration.bufferKiBPerCPU { traceConfiguration.bufferKiBPerCPU = buffer }
-    let tracer = try TraceRecorder(traceConfiguration)
-    defer { tracer.teardown() }
     try tracer.start()
     try? tracer.mark("paramtrace workload start")
     log("tracing \(disk) (\(configuration.actions.rawValue)); running: \(configuration.command.joined(separator: " "))")
