@@ -116,9 +116,9 @@ import Testing
     }
   }
 
-  /// Stops `record` with SIGINT or SIGTERM at seeded random moments, with a cgroup budget or
-  /// a memory lock; each time nothing may be left: no tracefs instance, no cgroup, no lock
-  /// helper, no workload.
+  /// Stops `record` with SIGINT or SIGTERM at seeded random moments while its workload (an
+  /// endless loop of mmap passes) runs, with a cgroup budget or a memory lock; each time
+  /// nothing may be left: no tracefs instance, no cgroup, no lock helper, no workload.
   @Test func interruptedAtRandomMomentsLeavesNothing() throws {
     guard Self.gate() else { return }
     try RecordScratch.with { scratch in
@@ -133,7 +133,8 @@ import Testing
         let process = Process()
         process.executableURL = try paramtraceExecutable()
         process.arguments =
-          ["record", "--model", scratch.model] + memory + ["--out", out, "--", "/usr/bin/python3", scratch.toucher, scratch.model, "50"]
+          ["record", "--model", scratch.model] + memory
+          + ["--out", out, "--", "/bin/sh", "-c", "while :; do /usr/bin/python3 \"$0\" \"$1\" 1; done", scratch.toucher, scratch.model]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

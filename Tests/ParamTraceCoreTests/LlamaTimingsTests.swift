@@ -41,6 +41,22 @@ import Testing
     #expect(t.source == "llama_print_timings")
   }
 
+  @Test func commonPerfPrintWithLogPrefix() throws {
+    // llama.cpp as vendored by llama-cpp-python 0.3.36 (measured here with llama-completion).
+    let output = """
+      0.00.123.456 I common_perf_print:        load time =     512.34 ms
+      0.00.123.789 I common_perf_print: prompt eval time =      85.10 ms /     8 tokens (   10.64 ms per token,    94.01 tokens per second)
+      0.00.124.000 I common_perf_print:        eval time =     502.30 ms /    15 runs   (   33.49 ms per token,    29.86 tokens per second)
+      0.00.124.100 I common_perf_print:       total time =     599.60 ms /    23 tokens
+      """
+    let t = LlamaTimings.parse(output)
+    #expect(t.source == "common_perf_print")
+    #expect(t.loadMilliseconds == 512.34)
+    #expect(t.evalTokens == 15)
+    #expect(t.evalTokensPerSecond == 29.86)
+    #expect(t.totalTokens == 23)
+  }
+
   @Test func serverFormat() {
     let output = """
       slot print_timing: id  0 | task 0 |

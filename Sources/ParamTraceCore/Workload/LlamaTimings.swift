@@ -1,8 +1,8 @@
 /// The timing lines llama.cpp prints at exit (spec §8.4), as numbers. A line that was not
 /// printed stays nil: absent is not zero.
 ///
-/// Formats: `llama_perf_context_print:` (since Sept 2024), `llama_print_timings:` (older
-/// builds), and the server's `print_timings:` / `slot print_timing: id 0 | task N |` lines.
+/// Formats: `llama_perf_context_print:` (since Sept 2024), `common_perf_print:` (2025
+/// builds, after a log timestamp), `llama_print_timings:` (older builds), and the server's `print_timings:` / `slot print_timing: id 0 | task N |` lines.
 /// paramtrace's own `replay` prints the same lines.
 public struct LlamaTimings: Sendable, Hashable {
   public var loadMilliseconds: Double?
@@ -67,7 +67,7 @@ public struct LlamaTimings: Sendable, Hashable {
 
   /// The line's origin, or nil when the line is not a llama.cpp timing line.
   private static func timingPrefix(_ label: String) -> String? {
-    for prefix in ["llama_perf_context_print", "llama_print_timings", "slot print_timing", "print_timings", "paramtrace_replay"]
+    for prefix in ["llama_perf_context_print", "common_perf_print", "llama_print_timings", "slot print_timing", "print_timings", "paramtrace_replay"]
     where label.contains(prefix + ":") || label.contains(prefix + " ") {
       return prefix
     }

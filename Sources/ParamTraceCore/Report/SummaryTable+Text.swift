@@ -1,0 +1,207 @@
+/// A table as text cells: what the Markdown and the HTML renderers print.
+public struct TextTable: Sendable, Hashable {
+  public var title: String
+  public var headers: [String]
+  /// Per column: numbers are right-aligned.
+  public var numeric: [Bool]
+  public var rows: [[String]]
+
+  /// The table as Markdown, columns padded to line up in a terminal.
+  public var markdown: String {
+    let cells = [headers] + rows
+    var widths = headers.map { ReportText.markdownCell($0).count }
+    for row in rows {
+      for (index, cell) in row.enumerated() where index < widths.count {
+        widths[index] = max(widths[index], ReportText.markdownCell(cell).count, 3)
+      }
+    }
+    func line(_ row: [String]) -> String {
+      var parts: [String] = []
+      for (index, width) in widths.enumerated() {
+        let cell = ReportText.markdownCell(index < row.count ? row[index] : "")
+        parts.append(numeric[index] ? HumanUnits.pad(cell, width) : HumanUnits.padRight(cell, width))
+      }
+      return "| " + parts.joined(separator: " | ") + " |"
+    }
+    var out = line(cells[0]) + "\n"
+    out += "|" + widths.enumerated().map { index, width in
+      numeric[index] ? " " + String(repeating: "-", count: width - 1) + ": " : " " + String(repeating: "-", count: width) + " "
+    }.joined(separator: "|") + "|\n"
+    for row in rows { out += line(row) + "\n" }
+    return out
+  }
+}
+
+extension SummaryTable {
+  /// Shown where a value is absent.
+  static let absent = "–"
+
+  /// The tables of the report: the notebook's columns, the corrected figures, and, with
+  /// repetitions, both again as median (min–max) per configuration.
+  public var textTables: [TextTable] {
+    var tables = [notebookTable, correctedTable]
+    if hasRepetitions { tables += [notebookGroupTable, correctedGroupTable] }
+    return tables
+  }
+
+  /// Notes under the tables: where inference time comes from, the peak window, failures.
+  public var notes: [String] {
+    var notes: [String] = []
+    if rows.contains(where: { $0.inferenceIsWallTime }) {
+      notes.append("Inference time is llama.cpp's total time; † marks the workload's wall time where no llama.cpp timing line was printed.")
+    } else if rows.contains(where: { $0.inferenceSeconds != nil }) {
+      notes.append("Inference time is llama.cpp's total time (load, prompt and decode).")
+    }
+    let windows = Set(rows.compactMap(\.peakWindowSeconds)).sorted()
+    if !windows.isEmpty {
+      notes.append(
+        "Bandwidth is counted at completions: average = bytes / (last completion − first issue); peak = most bytes completed in one "
+          + windows.map { Self.seconds($0) }.joined(separator: ", ") + " window.")
+    }
+    notes.append("Sequential and backward % are of the gaps between consecutive operations on the disk; logical sequential % in file offsets. Re-read factor = bytes read / unique bytes.")
+    if hasRepetitions {
+      notes.append("Over repetitions: median (min–max) of the runs that finished; failed runs are counted in Runs but not in the statistics.")
+    }
+    for row in rows where row.status != .ok {
+      notes.append("\(row.experiment): \(row.status.rawValue)\(row.error.map { " (\($0))" } ?? "").")
+    }
+    for row in rows where (row.lostEvents ?? 0) > 0 {
+      notes.append("\(row.experiment): the tracer lost \(HumanUnits.grouped(row.lostEvents!)) events; its figures are incomplete.")
+    }
+    return notes
+  }
+
+  /// All tables and notes as Markdown.
+  public var markdown: String {
+    var out = ""
+    for table in textTables {
+      out += "### \(table.title)\n\n" + table.markdown + "\n"
+    }
+    for note in notes { out += "- \(note)\n" }
+    return out
+  }
+
+  // MARK: - Tables
+
+  private var notebookTable: TextTable {
+    let memoryUnit = BinaryUnit(for: rows.flatMap { [$0.requestedBytes, $0.achievedBytes].compactMap { $0.map { Double($0) } } })
+    let bytesUnit = BinaryUnit(for: rows.compactMap { $0.bytes.map { Double($0) } })
+    let cacheUnit = BinaryUnit(for: rows.compactMap { $0.pageCacheDeltaBytes.map { Double($0) } })
+    return TextTable(
+      title: "Experiments (the notebook's columns)",
+      headers: [
+        "Experiment", "Lock/budget (\(memoryUnit.name), asked / achieved)", "PID filter", "Sector filter", "Inference time (s)", "Tokens/s",
+        "Total reads", "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))", "Status",
+      ],
+      numeric: [false, false, false, false, true, true, true, true, true, true, true, false],
+      rows: rows.map { row in
+        [
+          row.experiment, Self.memory(row.memoryKind, row.requestedBytes, row.achievedBytes, memoryUnit),
+          row.ownerTasks.map { "\($0) task\($0 == 1 ? "" : "s")" } ?? Self.absent,
+          row.sectorFilterFile.map { file in
+            ReportText.basename(file) + (row.sectorFilterExtents.map { ", \($0) extent\($0 == 1 ? "" : "s")" } ?? "")
+          } ?? Self.absent,
+          row.inferenceSeconds.map { formatFixed($0, 2) + (row.inferenceIsWallTime ? " †" : "") } ?? Self.absent,
+          Self.fixed(row.tokensPerSecond, 2), row.operations.map { HumanUnits.grouped($0) } ?? Self.absent,
+          row.bytes.map { bytesUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.sequentialPercent, 1), Self.fixed(row.backwardPercent, 1),
+          row.pageCacheDeltaBytes.map { cacheUnit.format(Double($0), signed: true) } ?? Self.absent, row.status.rawValue,
+        ]
+      })
+  }
+
+  private var correctedTable: TextTable {
+    let uniqueUnit = BinaryUnit(for: rows.compactMap { $0.uniqueBytes.map { Double($0) } })
+    let rateUnit = BinaryUnit(for: rows.flatMap { [$0.averageBytesPerSecond, $0.peakBytesPerSecond].compactMap { $0 } })
+    return TextTable(
+      title: "Corrected figures",
+      headers: [
+        "Experiment", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
+        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Lost events",
+      ],
+      numeric: [false, true, true, true, true, true, true, true, true],
+      rows: rows.map { row in
+        [
+          row.experiment, row.uniqueBytes.map { uniqueUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.rereadFactor, 2),
+          Self.fixed(row.decodeRereadFactor, 2), Self.fixed(row.logicalSequentialPercent, 1),
+          row.averageBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent, row.peakBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent,
+          row.latencyP99Nanoseconds.map { formatFixed(Double($0) / 1e6, 2) } ?? Self.absent,
+          row.lostEvents.map { HumanUnits.grouped($0) } ?? Self.absent,
+        ]
+      })
+  }
+
+  private var notebookGroupTable: TextTable {
+    let memoryUnit = BinaryUnit(for: groups.compactMap { $0.memoryBytes.map { Double($0) } })
+    let bytesUnit = unit(of: "bytes_read")
+    let cacheUnit = unit(of: "page_cache_delta_bytes")
+    return TextTable(
+      title: "Over repetitions (the notebook's columns): median (min–max)",
+      headers: [
+        "Configuration", "Lock/budget (\(memoryUnit.name))", "Runs (ok/all)", "Inference time (s)", "Tokens/s", "Total reads",
+        "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))",
+      ],
+      numeric: [false, false, true, true, true, true, true, true, true, true],
+      rows: groups.map { group in
+        [
+          group.label,
+          group.memoryKind == .none ? "none" : "\(group.memoryKind.rawValue) " + (group.memoryBytes.map { memoryUnit.format(Double($0)) } ?? Self.absent),
+          "\(group.okRuns)/\(group.runs)", spread(group, "inference_s") { formatFixed($0, 2) },
+          spread(group, "tokens_per_s") { formatFixed($0, 2) }, spread(group, "operations") { HumanUnits.grouped(Int64($0)) },
+          spread(group, "bytes_read") { bytesUnit.format($0) }, spread(group, "sequential_pct") { formatFixed($0, 1) },
+          spread(group, "backward_pct") { formatFixed($0, 1) }, spread(group, "page_cache_delta_bytes") { cacheUnit.format($0, signed: true) },
+        ]
+      })
+  }
+
+  private var correctedGroupTable: TextTable {
+    let uniqueUnit = unit(of: "unique_bytes")
+    let rateUnit = BinaryUnit(
+      for: groups.flatMap { group in
+        ["avg_bandwidth_bytes_per_s", "peak_bandwidth_bytes_per_s"].compactMap { group.statistics[$0]?.maximum.number }
+      })
+    return TextTable(
+      title: "Over repetitions (corrected figures): median (min–max)",
+      headers: [
+        "Configuration", "Runs (ok/all)", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
+        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Lost events",
+      ],
+      numeric: [false, true, true, true, true, true, true, true, true, true],
+      rows: groups.map { group in
+        [
+          group.label, "\(group.okRuns)/\(group.runs)", spread(group, "unique_bytes") { uniqueUnit.format($0) },
+          spread(group, "reread_factor") { formatFixed($0, 2) }, spread(group, "decode_reread_factor") { formatFixed($0, 2) },
+          spread(group, "logical_sequential_pct") { formatFixed($0, 1) }, spread(group, "avg_bandwidth_bytes_per_s") { rateUnit.format($0) },
+          spread(group, "peak_bandwidth_bytes_per_s") { rateUnit.format($0) }, spread(group, "latency_p99_ns") { formatFixed($0 / 1e6, 2) },
+          spread(group, "lost_events") { HumanUnits.grouped(Int64($0)) },
+        ]
+      })
+  }
+
+  // MARK: - Cells
+
+  private func unit(of key: String) -> BinaryUnit {
+    BinaryUnit(for: groups.compactMap { group in group.statistics[key].map { max(abs($0.minimum.number ?? 0), abs($0.maximum.number ?? 0)) } })
+  }
+
+  /// `median (min–max)`, or the value alone when the runs agree or there is one.
+  private func spread(_ group: ReportGroup, _ key: String, _ format: (Double) -> String) -> String {
+    guard let spread = group.statistics[key], let median = spread.median.number else { return Self.absent }
+    let low = format(spread.minimum.number ?? median)
+    let high = format(spread.maximum.number ?? median)
+    if spread.count == 1 || low == high { return format(median) }
+    return "\(format(median)) (\(low)–\(high))"
+  }
+
+  static func memory(_ kind: ExperimentSummary.MemoryKind, _ requested: UInt64?, _ achieved: UInt64?, _ unit: BinaryUnit) -> String {
+    guard kind != .none else { return "none" }
+    let asked = requested.map { unit.format(Double($0)) } ?? absent
+    let got = achieved.map { unit.format(Double($0)) } ?? absent
+    return "\(kind.rawValue) \(asked) / \(got)"
+  }
+
+  static func fixed(_ value: Double?, _ digits: Int) -> String { value.map { formatFixed($0, digits) } ?? absent }
+
+  static func seconds(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int64(value)) s" : formatFixed(value, 3) + " s"
+  }
+}

@@ -1,0 +1,80 @@
+/// The report's table: one row per experiment, and the repetitions of each configuration
+/// (rows sharing a label) reduced to median and spread.
+public struct SummaryTable: Sendable {
+  public var rows: [ExperimentSummary]
+  /// One group per label, in the order the labels first appear.
+  public var groups: [ReportGroup]
+
+  public init(rows: [ExperimentSummary]) {
+    self.rows = rows
+    var order: [String] = []
+    var members: [String: [ExperimentSummary]] = [:]
+    for row in rows {
+      if members[row.label] == nil { order.append(row.label) }
+      members[row.label, default: []].append(row)
+    }
+    groups = order.map { ReportGroup(label: $0, rows: members[$0]!) }
+  }
+
+  /// True when some configuration ran more than once: the report then shows medians.
+  public var hasRepetitions: Bool { groups.contains { $0.runs > 1 } }
+}
+
+/// The repetitions of one configuration.
+public struct ReportGroup: Sendable {
+  public var label: String
+  /// Rows with this label, failed ones included.
+  public var runs: Int
+  /// Rows that finished (status ok): the statistics are over these.
+  public var okRuns: Int
+  public var memoryKind: ExperimentSummary.MemoryKind
+  /// The budget or lock of the first row that has one.
+  public var memoryBytes: UInt64?
+  /// Median and spread of each measured column that has a value in an ok row, by key.
+  public var statistics: [String: ReportSpread]
+
+  init(label: String, rows: [ExperimentSummary]) {
+    self.label = label
+    runs = rows.count
+    let ok = rows.filter { $0.status == .ok }
+    okRuns = ok.count
+    memoryKind = rows.first?.memoryKind ?? .none
+    memoryBytes = rows.lazy.compactMap(\.memoryBytes).first
+    statistics = [:]
+    for field in ReportField.measurements {
+      let values = ok.map { field.value($0) }.filter { $0 != .absent }
+      if let spread = ReportSpread(values, kind: field.kind) { statistics[field.key] = spread }
+    }
+  }
+}
+
+/// Median, minimum and maximum of one column over repetitions.
+public struct ReportSpread: Sendable, Hashable {
+  /// The median: the middle value, or the mean of the two middle ones; for an integer column
+  /// that mean is rounded to the nearest integer (half away from zero), so the column stays
+  /// integer.
+  public var median: ReportValue
+  public var minimum: ReportValue
+  public var maximum: ReportValue
+  /// Values it is computed from.
+  public var count: Int
+
+  init?(_ values: [ReportValue], kind: ReportField.Kind) {
+    let numbers = values.compactMap(\.number).sorted()
+    guard !numbers.isEmpty else { return nil }
+    count = numbers.count
+    let middle = numbers.count / 2
+    let median = numbers.count % 2 == 1 ? numbers[middle] : (numbers[middle - 1] + numbers[middle]) / 2
+    switch kind {
+    case .integer:
+      // Integers up to 2^53 (bytes, counts, nanoseconds) are exact in a Double.
+      self.median = .integer(Int64(median.rounded(.toNearestOrAwayFromZero)))
+      minimum = .integer(Int64(numbers[0]))
+      maximum = .integer(Int64(numbers[numbers.count - 1]))
+    case .real, .text:
+      self.median = .real(median)
+      minimum = .real(numbers[0])
+      maximum = .real(numbers[numbers.count - 1])
+    }
+  }
+}

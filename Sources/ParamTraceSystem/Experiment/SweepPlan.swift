@@ -1,0 +1,71 @@
+import ParamTraceCore
+
+/// One memory configuration of a sweep.
+public struct MemoryPoint: Sendable, Hashable {
+  public enum Kind: String, Sendable { case none, budget, lock }
+  public var kind: Kind
+  /// Bytes of the budget or the lock; nil for `none`.
+  public var bytes: UInt64?
+
+  public init(kind: Kind, bytes: UInt64?) {
+    self.kind = kind
+    self.bytes = bytes
+  }
+
+  /// `unconstrained`, `budget-3GiB`, `lock-20GiB`, `budget-1500MiB`: also the run's directory
+  /// name (with `-rN`), so it must be short and filesystem-safe.
+  public var label: String {
+    guard let bytes, kind != .none else { return "unconstrained" }
+    return "\(kind.rawValue)-\(Self.compactSize(bytes))"
+  }
+
+  /// `3GiB`, `1536MiB`, `64KiB`, `1000B`: the largest binary unit that divides the size.
+  static func compactSize(_ bytes: UInt64) -> String {
+    for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= (1 << shift) && bytes % (1 << shift) == 0 {
+      return "\(bytes >> shift)\(unit)"
+    }
+    return "\(bytes)B"
+  }
+
+  /// Parses `--budgets 0,3GiB,2GiB` (0 or `none` is the unconstrained run).
+  public static func parseList(_ text: String, kind: Kind) -> [MemoryPoint]? {
+    var points: [MemoryPoint] = []
+    for item in text.split(separator: ",") {
+      let word = trimmedSpaces(item)
+      if word == "0" || word == "none" {
+        points.append(MemoryPoint(kind: .none, bytes: nil))
+      } else if let bytes = ByteSize.parse(word), bytes > 0 {
+        points.append(MemoryPoint(kind: kind, bytes: bytes))
+      } else {
+        return nil
+      }
+    }
+    return points.isEmpty ? nil : points
+  }
+}
+
+/// A sweep: one command, several memory points, several repetitions.
+public struct SweepConfiguration: Sendable {
+  /// Settings shared by every run (its outputDirectory is the sweep directory).
+  public var experiment: ExperimentConfiguration
+  public var points: [MemoryPoint]
+  public var repetitions: Int
+  /// Narrow the budget between the largest that thrashes and the smallest that does not.
+  public var findCliff = false
+  /// Stop narrowing when the two are this close.
+  public var cliffResolutionBytes: UInt64 = 64 << 20
+  /// A run thrashes when decode re-reads more than this share of the model per token (or,
+  /// without token counts, when its re-read factor exceeds 1 + this).
+  public var thrashShare = 0.10
+
+  public init(experiment: ExperimentConfiguration, points: [MemoryPoint], repetitions: Int) {
+    self.experiment = experiment
+    self.points = points
+    self.repetitions = repetitions
+  }
+}
+
+/// `text` without leading and trailing spaces.
+private func trimmedSpaces(_ text: Substring) -> String {
+  String(text.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+}

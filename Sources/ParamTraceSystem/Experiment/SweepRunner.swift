@@ -1,0 +1,212 @@
+import CParamTraceShims
+import Glibc
+import ParamTraceCore
+
+/// One run of a sweep, as `sweep.json` lists it.
+public struct SweepRun: Sendable {
+  public enum Status: String, Sendable { case ok, failed, interrupted }
+  public var point: MemoryPoint
+  public var repetition: Int
+  public var directory: String
+  public var status: Status
+  public var error: String?
+  /// Decode tokens per second, when the workload printed timing lines.
+  public var tokensPerSecond: Double?
+  /// Bytes of the model re-read per decode token, as a share of the model (or the re-read
+  /// factor minus one without token counts).
+  public var thrashShare: Double?
+  /// Re-read factor of the whole run.
+  public var rereadFactor: Double?
+}
+
+/// Progress of a sweep, for the terminal.
+public struct SweepProgress: Sendable {
+  public var runIndex: Int
+  public var runCount: Int
+  public var label: String
+  public var elapsedSeconds: Double
+  public var estimatedRemainingSeconds: Double?
+}
+
+/// Runs `record` for every memory point and repetition, interleaved (repetition 1 of every
+/// point, then repetition 2, …) so drift spreads over all points; resumable (finished runs
+/// are kept and skipped); a failed run is recorded and the sweep goes on; Ctrl-C stops it
+/// after tearing the current run down.
+public enum SweepRunner {
+  public static func run(
+    _ configuration: SweepConfiguration, progress: (SweepProgress) -> Void, log: (String) -> Void
+  ) throws -> [SweepRun] {
+    let directory = configuration.experiment.outputDirectory
+    if mkdir(directory, 0o755) != 0, errno != EEXIST {
+      throw ExperimentError("create \(directory): \(String(cString: strerror(errno))). Choose a writable --out directory.")
+    }
+    var plan: [(MemoryPoint, Int)] = []
+    for repetition in 1...max(1, configuration.repetitions) {
+      for point in configuration.points { plan.append((point, repetition)) }
+    }
+    var runs: [SweepRun] = []
+    let start = MonotonicClock.nanoseconds()
+    var measuredSeconds: [Double] = []
+    var index = 0
+    var stopped = false
+
+    func execute(_ point: MemoryPoint, _ repetition: Int, total: Int) -> SweepRun? {
+      index += 1
+      let name = "\(point.label)-r\(repetition)"
+      let runDirectory = directory + "/" + name
+      let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
+      let remaining = measuredSeconds.isEmpty ? nil : measuredSeconds.reduce(0, +) / Double(measuredSeconds.count) * Double(total - index + 1)
+      progress(SweepProgress(runIndex: index, runCount: total, label: name, elapsedSeconds: elapsed, estimatedRemainingSeconds: remaining))
+      if let finished = finishedRun(point: point, repetition: repetition, directory: runDirectory) {
+        log("\(name): already recorded, kept")
+        return finished
+      }
+      removeIncomplete(runDirectory)
+      var experiment = configuration.experiment
+      experiment.outputDirectory = runDirectory
+      experiment.budgetBytes = point.kind == .budget ? point.bytes : nil
+      experiment.lockBytes = point.kind == .lock ? point.bytes : nil
+      let runStart = MonotonicClock.nanoseconds()
+      var run = SweepRun(point: point, repetition: repetition, directory: name, status: .ok)
+      do {
+        let outcome = try ExperimentRecorder.run(experiment, log: log)
+        run.status = outcome.interrupted ? .interrupted : .ok
+        if let workload = outcome.workload, !workload.succeeded { run.status = .failed; run.error = outcome.warnings.first }
+        fill(&run, outcome.manifest)
+      } catch {
+        run.status = paramtrace_stop_signal() != 0 ? .interrupted : .failed
+        run.error = "\(error)"
+        log("\(name) failed: \(error)")
+      }
+      measuredSeconds.append(Double(MonotonicClock.nanoseconds() - runStart) / 1e9)
+      return run
+    }
+
+    for (point, repetition) in plan {
+      guard let run = execute(point, repetition, total: plan.count) else { continue }
+      runs.append(run)
+      try writeSweepFile(configuration, runs)
+      if run.status == .interrupted || paramtrace_stop_signal() != 0 {
+        stopped = true
+        break
+      }
+    }
+
+    if configuration.findCliff, !stopped {
+      var extra = 0
+      while let next = nextCliffBudget(runs, configuration), extra < 16 {
+        extra += 1
+        guard let run = execute(MemoryPoint(kind: .budget, bytes: next), 1, total: plan.count + extra) else { break }
+        runs.append(run)
+        try writeSweepFile(configuration, runs)
+        if run.status == .interrupted || paramtrace_stop_signal() != 0 { break }
+      }
+    }
+    return runs
+  }
+
+  /// The budget halfway between the largest budget that thrashes and the smallest that does
+  /// not, rounded to MiB; nil when they are within the resolution (or no such pair exists).
+  public static func nextCliffBudget(_ runs: [SweepRun], _ configuration: SweepConfiguration) -> UInt64? {
+    guard let bounds = cliffBounds(runs, thrashShare: configuration.thrashShare) else { return nil }
+    guard bounds.high - bounds.low > configuration.cliffResolutionBytes else { return nil }
+    let middle = (bounds.low + bounds.high) / 2
+    return max(bounds.low + (1 << 20), middle / (1 << 20) * (1 << 20))
+  }
+
+  /// The largest budget that thrashes and the smallest larger one that does not.
+  public static func cliffBounds(_ runs: [SweepRun], thrashShare: Double) -> (low: UInt64, high: UInt64)? {
+    let measured = runs.filter { $0.status == .ok && $0.point.kind == .budget && $0.thrashShare != nil }
+    let thrashing = measured.filter { $0.thrashShare! > thrashShare }.compactMap(\.point.bytes)
+    guard let low = thrashing.max() else { return nil }
+    let calm = measured.filter { $0.thrashShare! <= thrashShare }.compactMap(\.point.bytes).filter { $0 > low }
+    guard let high = calm.min() else { return nil }
+    return (low, high)
+  }
+
+  // MARK: - Runs on disk
+
+  static func finishedRun(point: MemoryPoint, repetition: Int, directory: String) -> SweepRun? {
+    guard let bytes = try? readWholeFile(directory + "/manifest.json", limit: 64 << 20),
+      let manifest = try? JSONReader.parse(bytes)
+    else { return nil }
+    var run = SweepRun(point: point, repetition: repetition, directory: String(directory.split(separator: "/").last ?? ""), status: .ok)
+    if manifest["interrupted"]?.bool == true { return nil }  // record it again
+    if let status = manifest["workload"]?["exit_status"]?.number, status != 0 { run.status = .failed }
+    fill(&run, manifest)
+    return run
+  }
+
+  static func removeIncomplete(_ directory: String) {
+    // A run directory without a manifest is what an interrupted run left: start it over.
+    guard access(directory, F_OK) == 0 else { return }
+    let files = ["manifest.json", "analysis.json", "summary.txt", "workload.out", "trace.tp.txt"]
+    for name in files { unlink(directory + "/" + name) }
+    for cpu in 0..<1024 where unlink(directory + "/trace.blktrace.\(cpu)") != 0 && cpu > 256 { break }
+    rmdir(directory)
+  }
+
+  static func fill(_ run: inout SweepRun, _ manifest: JSONValue) {
+    run.tokensPerSecond = manifest["timings"]?["eval_tokens_per_second"]?.number
+    run.rereadFactor = manifest["analysis"]?["reread_factor"]?.number
+    let modelSize = manifest["model"]?["size_bytes"]?.number
+    let decodeBytes = manifest["analysis"]?["decode_bytes"]?.number
+    let tokens = manifest["timings"]?["eval_tokens"]?.number
+    if let modelSize, let decodeBytes, let tokens, modelSize > 0, tokens > 0 {
+      run.thrashShare = decodeBytes / modelSize / tokens
+    } else if let reread = run.rereadFactor {
+      run.thrashShare = max(0, reread - 1)
+    }
+  }
+
+  static func writeSweepFile(_ configuration: SweepConfiguration, _ runs: [SweepRun]) throws {
+    let document = JSONValue.object([
+      ("format", .string("paramtrace-sweep")),
+      ("version", .number(1)),
+      ("command", .array(configuration.experiment.command.map { .string($0) })),
+      (
+        "configurations",
+        .array(
+          configuration.points.map {
+            .object([("label", .string($0.label)), ("kind", .string($0.kind.rawValue)), ("bytes", .optional($0.bytes))])
+          })
+      ),
+      ("repeat", .number(configuration.repetitions)),
+      ("find_cliff", .bool(configuration.findCliff)),
+      ("cliff", cliffJSON(runs, configuration)),
+      (
+        "runs",
+        .array(
+          runs.map { run in
+            .object([
+              ("directory", .string(run.directory)), ("label", .string(run.point.label)), ("kind", .string(run.point.kind.rawValue)),
+              ("bytes", .optional(run.point.bytes)), ("repetition", .number(run.repetition)), ("status", .string(run.status.rawValue)),
+              ("error", run.error.map { .string($0) } ?? .null), ("tokens_per_second", .optional(run.tokensPerSecond)),
+              ("reread_factor", .optional(run.rereadFactor)), ("thrash_share", .optional(run.thrashShare)),
+            ])
+          })
+      ),
+    ])
+    var writer = try TextFileWriter(path: configuration.experiment.outputDirectory + "/sweep.json")
+    try writer.write(document.rendered() + "\n")
+    try writer.close()
+  }
+
+  static func cliffJSON(_ runs: [SweepRun], _ configuration: SweepConfiguration) -> JSONValue {
+    guard let bounds = cliffBounds(runs, thrashShare: configuration.thrashShare) else { return .null }
+    func at(_ bytes: UInt64) -> [SweepRun] { runs.filter { $0.point.kind == .budget && $0.point.bytes == bytes && $0.status == .ok } }
+    func median(_ values: [Double]) -> Double? {
+      guard !values.isEmpty else { return nil }
+      let sorted = values.sorted()
+      return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+    return .object([
+      ("thrashing_budget_bytes", .number(bounds.low)), ("calm_budget_bytes", .number(bounds.high)),
+      ("resolution_bytes", .number(configuration.cliffResolutionBytes)), ("thrash_share_threshold", .double(configuration.thrashShare)),
+      ("tokens_per_second_thrashing", .optional(median(at(bounds.low).compactMap(\.tokensPerSecond)))),
+      ("tokens_per_second_calm", .optional(median(at(bounds.high).compactMap(\.tokensPerSecond)))),
+      ("reread_per_token_thrashing", .optional(median(at(bounds.low).compactMap(\.thrashShare)))),
+      ("reread_per_token_calm", .optional(median(at(bounds.high).compactMap(\.thrashShare)))),
+    ])
+  }
+}

@@ -1,0 +1,36 @@
+import ParamTraceCore
+
+/// Puts a report together: the table from the experiments' documents, and for the HTML page
+/// one streaming pass over each experiment's trace for its plots.
+public enum ReportBuilder {
+  /// The experiments `paths` name, read, and the sweep's own findings.
+  public static func load(_ paths: [String]) throws -> (experiments: [LoadedExperiment], findings: SweepFindings?) {
+    let (entries, findings) = try ReportInputs.discover(paths)
+    return (entries.map(ReportInputs.load), findings)
+  }
+
+  /// The HTML page: summary tables, plots across the experiments, and each experiment's
+  /// plots. `progress` hears about each trace before it is read.
+  public static func page(
+    _ experiments: [LoadedExperiment], findings: SweepFindings?, sources: [String], toolVersion: String,
+    progress: (Int, LoadedExperiment) -> Void = { _, _ in }
+  ) -> ReportPage {
+    let table = SummaryTable(rows: experiments.map(\.summary))
+    var sections: [ReportPage.Section] = []
+    for (index, experiment) in experiments.enumerated() {
+      progress(index, experiment)
+      let pass: (data: TracePlotData?, problem: String?) =
+        experiment.manifest == nil ? (nil, "no manifest.json: \(experiment.summary.error ?? "the run left nothing")") : ReportTracePass.run(experiment)
+      let plots = ExperimentPlots(
+        id: "e\(index + 1)", summary: experiment.summary, manifest: experiment.manifest, analysis: experiment.analysis, data: pass.data,
+        traceProblem: pass.problem
+      ).plots
+      let command = (experiment.manifest?["command"]?.array ?? []).compactMap(\.string)
+      sections.append(ReportPage.Section(summary: experiment.summary, command: command, plots: plots))
+    }
+    var cliff: (thrashing: UInt64, calm: UInt64)?
+    if let low = findings?.thrashingBytes, let high = findings?.calmBytes { cliff = (low, high) }
+    let sweep = experiments.count > 1 ? SweepPlots.plots(table, measuredCliff: cliff) : []
+    return ReportPage(sources: sources, table: table, sweepPlots: sweep, sections: sections, toolVersion: toolVersion)
+  }
+}

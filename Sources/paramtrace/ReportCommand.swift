@@ -1,0 +1,75 @@
+import ArgumentParser
+import ParamTraceCore
+import ParamTraceSystem
+
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Turn experiment directories into the notebook's summary table, and an HTML page of plots.",
+    discussion: """
+      Each DIR is an experiment directory (manifest.json, from `paramtrace record`), a sweep \
+      directory (sweep.json, from `paramtrace sweep`: its runs in order, failed ones as rows with \
+      status failed), or a directory holding either one level down.
+
+      The table has one row per experiment with the notebook's columns (experiment, lock or \
+      budget asked and achieved, PID filter, sector filter, inference time, tokens/s, total \
+      reads, bytes read, sequential %, backward %, page-cache Δ) and the corrected ones (unique \
+      bytes, re-read factor, decode re-read, logical sequential %, completion-based average and \
+      peak bandwidth, p99 latency, lost events). Runs sharing a label (a sweep's repetitions, or \
+      NAME-r1, NAME-r2 …) are summarized as median (min–max). Markdown shows binary units in \
+      the headers; --format csv gives snake_case columns with units and one type per column \
+      (DuckDB reads it as is); --format json the same with the statistics per configuration.
+
+      --html OUT.html writes one self-contained page (inline CSS and SVG; no scripts, fonts or \
+      network): per experiment, disk sector and file offset over time (one mark per operation \
+      up to 4,000 operations, else binned into 280×140 cells; the caption says which), layer \
+      over time, completion bandwidth over time, gap classes and request sizes; across \
+      experiments, tokens/s and re-read factor against the budget, where the cliff shows. Each \
+      trace is read once, with the filters its analysis used, in fixed memory.
+
+      EXAMPLES:
+        paramtrace report runs/sweep1
+        paramtrace report runs/lock20 runs/lock23 --format csv > table.csv
+        paramtrace report runs/sweep1 --html report.html
+      """
+  )
+
+  @Argument(help: "Experiment directories, sweep directories, or directories holding them.")
+  var directories: [String]
+
+  @Option(help: "Table format: markdown, csv or json.")
+  var format: String = "markdown"
+
+  @Option(help: "Also write the HTML page with plots to this file.")
+  var html: String?
+
+  func validate() throws {
+    if directories.isEmpty { throw ValidationError("name at least one experiment or sweep directory.") }
+    if !["markdown", "csv", "json"].contains(format) { throw ValidationError("--format must be markdown, csv or json.") }
+    if let html, html.isEmpty { throw ValidationError("--html needs a file name.") }
+  }
+
+  func run() throws {
+    let loaded: (experiments: [LoadedExperiment], findings: SweepFindings?)
+    do { loaded = try ReportBuilder.load(directories) } catch { throw CommandError("\(error)") }
+    let table = SummaryTable(rows: loaded.experiments.map(\.summary))
+    switch format {
+    case "csv": print(table.csv, terminator: "")
+    case "json": print(table.json.rendered())
+    default: print(table.markdown, terminator: "")
+    }
+    guard let html else { return }
+    let page = ReportBuilder.page(
+      loaded.experiments, findings: loaded.findings, sources: directories, toolVersion: ParamTraceVersion.current
+    ) { index, experiment in
+      if loaded.experiments.count > 1 { printError("paramtrace: reading \(experiment.entry.directory) (\(index + 1) of \(loaded.experiments.count))") }
+    }
+    do {
+      var writer = try TextFileWriter(path: html)
+      try writer.write(page.html)
+      try writer.close()
+    } catch { throw CommandError("cannot write \(html): \(error)") }
+    let plots = page.sweepPlots.count + page.sections.reduce(0) { $0 + $1.plots.count }
+    printError("paramtrace: wrote \(html) (\(page.sections.count) experiment\(page.sections.count == 1 ? "" : "s"), \(plots) plots)")
+  }
+}
