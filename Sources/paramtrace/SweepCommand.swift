@@ -1,0 +1,140 @@
+import ArgumentParser
+import Glibc
+import ParamTraceCore
+import ParamTraceSystem
+
+struct SweepCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sweep",
+    abstract: "Run record over several memory budgets (or locks) and repetitions, and find the thrashing cliff.",
+    discussion: """
+      Runs are interleaved (repetition 1 of every budget, then repetition 2, …) so drift
+      spreads over all budgets. Each run is an experiment directory DIR/<label>-r<N> as record
+      writes it; DIR/sweep.json lists them. Resumable: finished runs are kept and skipped when
+      the same command is run again; a failed run is recorded as failed and the sweep goes on;
+      Ctrl-C stops after tearing the current run down.
+
+      --find-cliff then narrows the budget between the largest one that thrashes (decode
+      re-reads more than --thrash-share of the model per token) and the smallest one that
+      does not, to --resolution, and records both sides in sweep.json.
+
+      EXAMPLES:
+        paramtrace sweep --model m.gguf --budgets 0,3GiB,2GiB,1GiB --repeat 3 --cold --out sweep1 -- ./llama-cli -m m.gguf -n 32 -no-cnv -p hi
+        paramtrace sweep --model m.gguf --budgets 5GiB,3GiB --find-cliff --resolution 128MiB --cold --out cliff -- paramtrace replay m.gguf --tokens 16
+        paramtrace report sweep1 --html sweep1.html
+      """
+  )
+
+  @Option(help: "The model file (recommended; else found from the workload's mappings).")
+  var model: String?
+
+  @Option(help: "Comma-separated cgroup budgets, 0 for unconstrained, e.g. 0,3GiB,2GiB,1GiB.")
+  var budgets: String?
+
+  @Option(help: "Comma-separated memory locks instead of budgets, e.g. 0,20GiB,23GiB.")
+  var locks: String?
+
+  @Option(help: "Repetitions of every configuration.")
+  var `repeat`: Int = 1
+
+  @Flag(help: "Evict the model's pages before every run.")
+  var cold = false
+
+  @Flag(help: "Drop the whole page cache before every run.")
+  var dropCaches = false
+
+  @Flag(help: "Allow locks past the safety margin (never past MemAvailable - 256 MiB).")
+  var force = false
+
+  @Flag(help: "Narrow the budget where re-reads start (needs --budgets with a thrashing and a calm budget).")
+  var findCliff = false
+
+  @Option(help: "Stop narrowing the cliff when the budgets are this close, e.g. 64MiB.")
+  var resolution: String = "64MiB"
+
+  @Option(help: "A run thrashes when decode re-reads more than this share of the model per token.")
+  var thrashShare: Double = 0.10
+
+  @Option(help: "tracepoints (default) or full (the ftrace blk tracer).")
+  var actions: String = "tracepoints"
+
+  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
+  var bufferKiB: Int?
+
+  @Option(help: "The sweep directory.")
+  var out: String
+
+  @Flag(help: "Show each workload's output live.")
+  var verbose = false
+
+  @Argument(parsing: .postTerminator, help: "The workload: put it after --.")
+  var command: [String] = []
+
+  func validate() throws {
+    if command.isEmpty { throw ValidationError("no workload: put the command after --.") }
+    if (budgets == nil) == (locks == nil) { throw ValidationError("give --budgets or --locks (one of them).") }
+    if let budgets, MemoryPoint.parseList(budgets, kind: .budget) == nil {
+      throw ValidationError("--budgets \(budgets): expected sizes separated by commas, e.g. 0,3GiB,2GiB.")
+    }
+    if let locks, MemoryPoint.parseList(locks, kind: .lock) == nil {
+      throw ValidationError("--locks \(locks): expected sizes separated by commas, e.g. 0,20GiB.")
+    }
+    if `repeat` < 1 || `repeat` > 100 { throw ValidationError("--repeat must be between 1 and 100.") }
+    if findCliff, locks != nil { throw ValidationError("--find-cliff narrows cgroup budgets: use --budgets.") }
+    if ByteSize.parse(resolution) == nil { throw ValidationError("--resolution \(resolution): expected a size such as 64MiB.") }
+    if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
+    if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
+  }
+
+  func run() throws {
+    var experiment = ExperimentConfiguration(
+      command: command, outputDirectory: out, executablePath: currentExecutablePath(), toolVersion: ParamTraceVersion.current)
+    experiment.model = model
+    experiment.cold = cold
+    experiment.dropCaches = dropCaches
+    experiment.forceLock = force
+    experiment.actions = TraceActions(rawValue: actions) ?? .tracepoints
+    experiment.bufferKiBPerCPU = bufferKiB
+    experiment.verbose = verbose
+    let points = budgets.flatMap { MemoryPoint.parseList($0, kind: .budget) } ?? locks.flatMap { MemoryPoint.parseList($0, kind: .lock) } ?? []
+    var configuration = SweepConfiguration(experiment: experiment, points: points, repetitions: `repeat`)
+    configuration.findCliff = findCliff
+    configuration.cliffResolutionBytes = ByteSize.parse(resolution) ?? (64 << 20)
+    configuration.thrashShare = thrashShare
+    let terminal = isatty(2) != 0
+    let runs = try SweepRunner.run(
+      configuration,
+      progress: { progress in
+        let eta = progress.estimatedRemainingSeconds.map { ", about \(Self.duration($0)) left" } ?? ""
+        let line = "run \(progress.runIndex) of \(progress.runCount): \(progress.label) (elapsed \(Self.duration(progress.elapsedSeconds))\(eta))"
+        printError(terminal ? "\u{1B}[1m" + line + "\u{1B}[0m" : line)
+      },
+      log: { message in if verbose || !message.hasPrefix("memory") { printError("  \(message)") } })
+    print(Self.table(runs))
+    if let bounds = SweepRunner.cliffBounds(runs, thrashShare: thrashShare) {
+      print("Cliff: thrashes at \(HumanUnits.bytes(bounds.low)), calm at \(HumanUnits.bytes(bounds.high)) (re-reads over \(formatFixed(thrashShare * 100, 0))% of the model per token count as thrashing).")
+    } else if findCliff {
+      print("Cliff: not bracketed: need one budget that thrashes and a larger one that does not.")
+    }
+    print("Sweep: \(out)/sweep.json; `paramtrace report \(out)` for the full table, `--html` for plots.")
+    if runs.contains(where: { $0.status == .interrupted }) { throw ExitCode(130) }
+    if runs.contains(where: { $0.status == .failed }) { throw ExitCode(2) }
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let whole = Int(seconds.rounded())
+    return whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
+  }
+
+  static func table(_ runs: [SweepRun]) -> String {
+    var lines = ["run                         status     tokens/s   re-read   re-read/token"]
+    for run in runs {
+      lines.append(
+        HumanUnits.padRight(run.directory, 28) + HumanUnits.padRight(run.status.rawValue, 11)
+          + HumanUnits.pad(run.tokensPerSecond.map { formatFixed($0, 2) } ?? "absent", 8)
+          + HumanUnits.pad(run.rereadFactor.map { formatFixed($0, 2) } ?? "n/a", 10)
+          + HumanUnits.pad(run.thrashShare.map { formatFixed($0 * 100, 1) + "%" } ?? "n/a", 16))
+    }
+    return lines.joined(separator: "\n")
+  }
+}
