@@ -98,7 +98,11 @@ public enum ExperimentRecorder {
     }
     try? tracer.mark("paramtrace workload end")
     let cgroupStatistics = cgroup?.statistics()
-    let lockedAtEnd = locker.map { _ in locker!.lockedBytes }
+    // The lock must still hold at the end (the OOM killer may have taken the helper).
+    var lockedAtEnd: UInt64?
+    if let locker {
+      do { lockedAtEnd = try locker.verify() } catch { warnings.append("The memory lock did not hold to the end: \(error)") }
+    }
     let recording = try tracer.stop()
     let after = try ProcMemorySnapshot.take()
     locker?.release()
