@@ -8,6 +8,10 @@
 //       One measurement: open PATH... with TraceInputs, read every event, print one result line.
 //   paramtrace-bench decode-single PATH
 //       One blktrace file, DecodingStream only (no file merge): the decoder's own speed.
+//   paramtrace-bench write [--events N] [--seed S] [--no-text] DIR
+//       Only writes the trace (DIR/synth.blktrace.N, DIR/synth.blkparse.txt) and the synthetic
+//       file's extents in `analyze --extents` format (DIR/synth.extents.json); measures nothing.
+//       scripts/bench-vs-blktrace.sh uses it to compare with blkparse, btt and DuckDB.
 //
 // Build in release: cd Benchmarks && swift build -c release --scratch-path ../.build-bench
 
@@ -179,6 +183,51 @@ func writeTrace(events: Int, seed: UInt64, directory: String, text: Bool) -> (bi
   return (binaryFiles.map(\.path), textFile?.path)
 }
 
+/// The synthetic file's extents as `paramtrace analyze --extents` reads them.
+func extentsDocument(configuration: SyntheticBlockTrace.Configuration, generator: SyntheticBlockTrace) throws -> [UInt8] {
+  let map = try FileExtentMap(
+    extents: generator.extents.map {
+      FileExtent(logicalOffset: $0.fileOffset, sector: $0.sector, length: $0.sectors * 512)
+    }, fileSize: configuration.fileBytes, path: "synthetic model")
+  return ExtentsDocument(map).encoded()  // no device: as the `analyze` measurement above
+}
+
+/// `write [--events N] [--seed S] [--no-text] DIR`: the trace and its extents file, nothing timed.
+func writeCommand(_ arguments: [String]) throws {
+  var events = 20_000_000
+  var seed: UInt64 = 0x5EED
+  var text = true
+  var directory: String?
+  var index = 0
+  while index < arguments.count {
+    let value = index + 1 < arguments.count ? arguments[index + 1] : ""
+    switch arguments[index] {
+    case "--events":
+      events = Int(value.filter { $0 != "_" && $0 != "," }) ?? events
+      index += 1
+    case "--seed":
+      seed = UInt64(value) ?? seed
+      index += 1
+    case "--no-text": text = false
+    default: directory = arguments[index]
+    }
+    index += 1
+  }
+  guard let dir = directory else { fail("write takes a directory") }
+  mkdir(dir, 0o755)
+  let start = now()
+  let files = writeTrace(events: events, seed: seed, directory: dir, text: text)
+  var configuration = SyntheticBlockTrace.Configuration(eventCount: events, seed: seed)
+  configuration.cpuCount = 4
+  let document = try extentsDocument(configuration: configuration, generator: SyntheticBlockTrace(configuration))
+  var extentsFile = BufferedFile(path: "\(dir)/synth.extents.json")
+  extentsFile.buffer = document
+  extentsFile.close()
+  print(
+    "wrote \(events) events in \(formatCount(now() - start)) s: \(files.binary.joined(separator: " "))"
+      + (files.text.map { " \($0)" } ?? "") + " \(extentsFile.path)")
+}
+
 // MARK: Child measurements
 
 func decodeCommand(_ arguments: [String]) throws {
@@ -315,6 +364,7 @@ func mainCommand(_ arguments: [String]) {
                paramtrace-bench decode --format FORMAT PATH...
                paramtrace-bench decode-single FILE.blktrace.N
                paramtrace-bench analyze NAME EVENTS SEED
+               paramtrace-bench write [--events N] [--seed S] [--no-text] DIR
 
         Writes a synthetic trace of N events (default 20,000,000) as per-CPU blktrace files and
         blkparse text (about 75 bytes per line: 20M events is about 1.5 GB) under DIR (default
@@ -389,6 +439,7 @@ do {
   switch arguments.first {
   case "decode": try decodeCommand(Array(arguments.dropFirst()))
   case "analyze": try analyzeCommand(Array(arguments.dropFirst()))
+  case "write": try writeCommand(Array(arguments.dropFirst()))
   case "decode-single":
     guard arguments.count == 2 else { fail("decode-single takes one file") }
     try decodeSingleCommand(arguments[1])

@@ -5,9 +5,13 @@
 /// at the first value and doubles its bin width whenever a value falls outside, merging bins
 /// pairwise, so it covers any range in the same memory.
 public struct BinAxis: Sendable, Hashable {
+  /// Start of the first bin.
   public private(set) var origin: UInt64
+  /// Units per bin.
   public private(set) var width: UInt64
+  /// Number of bins.
   public let count: Int
+  /// True when the axis widens to follow the data; false when it clamps.
   public let growing: Bool
   private var started: Bool
 
@@ -76,10 +80,15 @@ public struct BinAxis: Sendable, Hashable {
 /// (the phases: load, decode): how plots of millions of operations stay small. Memory is
 /// fixed: columns × rows × layers × 8 bytes.
 public struct DensityGrid: Sendable, Hashable {
+  /// Bins along x (time).
   public let columns: Int
+  /// Bins along y (sector, offset, layer).
   public let rows: Int
+  /// Separate grids (phases).
   public let layers: Int
+  /// The x axis's bins.
   public private(set) var x: BinAxis
+  /// The y axis's bins.
   public private(set) var y: BinAxis
   /// Weights by `(layer * rows + row) * columns + column`.
   public private(set) var cells: [UInt64]

@@ -3,7 +3,9 @@
 public struct ExperimentPlots: Sendable {
   /// Prefix of the plots' element ids (unique within a page).
   public var id: String
+  /// The experiment's row (filters, bandwidth figures for captions).
   public var summary: ExperimentSummary
+  /// Its manifest.json (extents) and analysis.json (gaps, sizes, tensors, phases).
   public var manifest: ParsedJSON?
   public var analysis: ParsedJSON?
   /// The trace pass's result; nil when the trace could not be read.
@@ -105,7 +107,7 @@ public struct ExperimentPlots: Sendable {
           rects.append(
             PlotRect(
               x0: seconds(grid.x.start(of: column)), x1: seconds(grid.x.start(of: end)), y0: Double(grid.y.start(of: row)),
-              y1: Double(grid.y.start(of: row + 1)), opacity: 0.2 + 0.8 * Double(current) / 8))
+              y1: Double(grid.y.start(of: row + 1)), opacity: 0.35 + 0.65 * Double(current) / 8))
           column = end
         }
       }
@@ -117,7 +119,7 @@ public struct ExperimentPlots: Sendable {
   func binnedCaption(_ grid: DensityGrid, _ what: String) -> String {
     let cells = grid.nonEmpty.count
     return "\(HumanUnits.grouped(grid.points)) operations (\(filterWords)) binned into \(grid.columns)×\(grid.rows) cells of time × \(what) "
-      + "(\(HumanUnits.grouped(cells)) non-empty); darker = more operations (8 levels, log scale); \(phaseWords)."
+      + "(\(HumanUnits.grouped(cells)) non-empty); darker = more operations (8 levels of opacity, log scale); \(phaseWords)."
   }
 
   // MARK: - Sector and offset over time
@@ -319,7 +321,10 @@ public struct ExperimentPlots: Sendable {
     }
     var caption =
       "Bytes of \(HumanUnits.grouped(data.completions)) operations (\(filterWords)) summed by completion time in \(HumanUnits.grouped(occupied.count)) bins of \(Self.duration(grid.x.width))"
-      + (data.setup.expectedOperations != nil ? " (about \(data.setup.completionsPerBin) completions per bin on average: shorter bins show impossible peaks)." : ".")
+      + " (\(HumanUnits.grouped(data.completions / max(occupied.count, 1))) completions per bin on average"
+      + (data.setup.expectedOperations != nil
+        ? "; a bin is never shorter than \(data.setup.completionsPerBin) completions take on average, because shorter bins show impossible peaks)."
+        : ").")
     if let peakWindow = summary.peakBytesPerSecond, let window = summary.peakWindowSeconds {
       caption += " Peak over a \(SummaryTable.seconds(window)) window: \(HumanUnits.rate(peakWindow)); the highest bin: \(HumanUnits.rate(peak))."
     }

@@ -31,10 +31,12 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var label: String
   /// The repetition number within the label (sweeps), nil otherwise.
   public var repetition: Int?
+  /// How the run ended.
   public var status: Status
   /// Why the run failed, in words.
   public var error: String?
 
+  /// Budget, lock or none.
   public var memoryKind: MemoryKind = .none
   /// Budget or lock asked for, in bytes.
   public var requestedBytes: UInt64?

@@ -28,6 +28,7 @@ public indirect enum ParsedJSON: Sendable, Hashable, Decodable {
     try? JSONDecoder().decode(ParsedJSON.self, from: Data(bytes))
   }
 
+  /// Decodes any JSON value (Decodable, for Foundation's JSONDecoder).
   public init(from decoder: any Decoder) throws {
     if var list = try? decoder.unkeyedContainer() {
       var items: [ParsedJSON] = []
@@ -108,23 +109,28 @@ public indirect enum ParsedJSON: Sendable, Hashable, Decodable {
     }
   }
 
+  /// An integer as Int.
   public var int: Int? { int64.map { Int($0) } }
 
+  /// A string's text.
   public var string: String? {
     if case .string(let value) = self { return value }
     return nil
   }
 
+  /// A boolean.
   public var bool: Bool? {
     if case .bool(let value) = self { return value }
     return nil
   }
 
+  /// An array's items.
   public var array: [ParsedJSON]? {
     if case .array(let items) = self { return items }
     return nil
   }
 
+  /// True for JSON null.
   public var isNull: Bool {
     if case .null = self { return true }
     return false

@@ -26,9 +26,11 @@ public struct ReportField: Sendable {
 
   /// CSV column and JSON key, with the unit: `bytes_read`, `inference_s`, `latency_p99_ns`.
   public var key: String
+  /// Integer, real or text.
   public var kind: Kind
   /// True for measured numbers, which get a median and a spread over repetitions.
   public var isMeasurement: Bool
+  /// Reads the column's value from a row.
   public var value: @Sendable (ExperimentSummary) -> ReportValue
 
   init(_ key: String, _ kind: Kind, measurement: Bool = false, _ value: @escaping @Sendable (ExperimentSummary) -> ReportValue) {

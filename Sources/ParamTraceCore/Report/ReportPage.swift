@@ -4,9 +4,11 @@
 public struct ReportPage: Sendable {
   /// One experiment's section.
   public struct Section: Sendable {
+    /// The experiment's row.
     public var summary: ExperimentSummary
     /// The workload's command line, when known.
     public var command: [String]
+    /// Its plots, in page order.
     public var plots: [Plot]
 
     public init(summary: ExperimentSummary, command: [String], plots: [Plot]) {
@@ -16,11 +18,15 @@ public struct ReportPage: Sendable {
     }
   }
 
+  /// The page's heading and title.
   public var title: String
   /// The directories the report was made from, as given.
   public var sources: [String]
+  /// The summary tables.
   public var table: SummaryTable
+  /// Plots across the experiments (empty for one).
   public var sweepPlots: [Plot]
+  /// One section per experiment.
   public var sections: [Section]
   /// The tool's version, printed in the footer.
   public var toolVersion: String

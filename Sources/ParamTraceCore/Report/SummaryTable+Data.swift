@@ -1,7 +1,8 @@
 extension SummaryTable {
   /// The table as CSV: a header of snake_case names with units, one row per experiment
   /// (`statistic` = `run`) and, with repetitions, three rows per configuration (`median`,
-  /// `min`, `max`) whose `runs` says how many finished runs they summarize. Integers stay
+  /// `min`, `max`) whose `runs` says how many finished runs they summarize (their name,
+  /// memory kind and requested bytes filled in, other non-measured columns empty). Integers stay
   /// integers, reals always have a decimal point, absent values are empty: DuckDB's
   /// `read_csv` loads it as is.
   public var csv: String {
@@ -18,7 +19,7 @@ extension SummaryTable {
           switch field.key {
           case "experiment", "label": cells.append(ReportText.csvField(group.label))
           case "memory_kind": cells.append(group.memoryKind.rawValue)
-          case "memory_achieved_bytes": cells.append(group.memoryBytes.map { String($0) } ?? "")
+          case "memory_requested_bytes": cells.append(group.requestedBytes.map { String($0) } ?? "")
           default:
             guard field.isMeasurement, let spread = group.statistics[field.key] else {
               cells.append("")
@@ -78,6 +79,7 @@ extension SummaryTable {
               ("ok_runs", .number(group.okRuns)),
               ("memory_kind", .string(group.memoryKind.rawValue)),
               ("memory_bytes", .optional(group.memoryBytes)),
+              ("memory_requested_bytes", .optional(group.requestedBytes)),
               (
                 "statistics",
                 .object(

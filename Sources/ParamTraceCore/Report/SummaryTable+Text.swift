@@ -1,9 +1,12 @@
 /// A table as text cells: what the Markdown and the HTML renderers print.
 public struct TextTable: Sendable, Hashable {
+  /// The table's heading.
   public var title: String
+  /// Column headers, units included.
   public var headers: [String]
   /// Per column: numbers are right-aligned.
   public var numeric: [Bool]
+  /// The cells, row by row.
   public var rows: [[String]]
 
   /// The table as Markdown, columns padded to line up in a terminal.
@@ -101,7 +104,7 @@ extension SummaryTable {
           row.sectorFilterFile.map { file in
             ReportText.basename(file) + (row.sectorFilterExtents.map { ", \($0) extent\($0 == 1 ? "" : "s")" } ?? "")
           } ?? Self.absent,
-          row.inferenceSeconds.map { formatFixed($0, 2) + (row.inferenceIsWallTime ? " †" : "") } ?? Self.absent,
+          row.inferenceSeconds.map { formatFixed($0, inferenceDigits) + (row.inferenceIsWallTime ? " †" : "") } ?? Self.absent,
           Self.fixed(row.tokensPerSecond, 2), row.operations.map { HumanUnits.grouped($0) } ?? Self.absent,
           row.bytes.map { bytesUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.sequentialPercent, 1), Self.fixed(row.backwardPercent, 1),
           row.pageCacheDeltaBytes.map { cacheUnit.format(Double($0), signed: true) } ?? Self.absent, row.status.rawValue,
@@ -145,7 +148,7 @@ extension SummaryTable {
         [
           group.label,
           group.memoryKind == .none ? "none" : "\(group.memoryKind.rawValue) " + (group.memoryBytes.map { memoryUnit.format(Double($0)) } ?? Self.absent),
-          "\(group.okRuns)/\(group.runs)", spread(group, "inference_s") { formatFixed($0, 2) },
+          "\(group.okRuns)/\(group.runs)", spread(group, "inference_s") { formatFixed($0, inferenceDigits) },
           spread(group, "tokens_per_s") { formatFixed($0, 2) }, spread(group, "operations") { HumanUnits.grouped(Int64($0)) },
           spread(group, "bytes_read") { bytesUnit.format($0) }, spread(group, "sequential_pct") { formatFixed($0, 1) },
           spread(group, "backward_pct") { formatFixed($0, 1) }, spread(group, "page_cache_delta_bytes") { cacheUnit.format($0, signed: true) },
@@ -178,6 +181,10 @@ extension SummaryTable {
   }
 
   // MARK: - Cells
+
+  /// Decimals of inference times: three when every run took under 10 s (short test runs),
+  /// else two (the notebook's).
+  var inferenceDigits: Int { rows.allSatisfy { ($0.inferenceSeconds ?? 0) < 10 } ? 3 : 2 }
 
   private func unit(of key: String) -> BinaryUnit {
     BinaryUnit(for: groups.compactMap { group in group.statistics[key].map { max(abs($0.minimum.number ?? 0), abs($0.maximum.number ?? 0)) } })

@@ -1,6 +1,7 @@
 /// The report's table: one row per experiment, and the repetitions of each configuration
 /// (rows sharing a label) reduced to median and spread.
 public struct SummaryTable: Sendable {
+  /// One row per experiment, in the order given.
   public var rows: [ExperimentSummary]
   /// One group per label, in the order the labels first appear.
   public var groups: [ReportGroup]
@@ -22,14 +23,18 @@ public struct SummaryTable: Sendable {
 
 /// The repetitions of one configuration.
 public struct ReportGroup: Sendable {
+  /// The configuration's label.
   public var label: String
   /// Rows with this label, failed ones included.
   public var runs: Int
   /// Rows that finished (status ok): the statistics are over these.
   public var okRuns: Int
+  /// Budget, lock or none (of the first row).
   public var memoryKind: ExperimentSummary.MemoryKind
-  /// The budget or lock of the first row that has one.
+  /// The budget or lock of the first row that has one: achieved, else requested.
   public var memoryBytes: UInt64?
+  /// The budget or lock asked for (first row that says).
+  public var requestedBytes: UInt64?
   /// Median and spread of each measured column that has a value in an ok row, by key.
   public var statistics: [String: ReportSpread]
 
@@ -40,6 +45,7 @@ public struct ReportGroup: Sendable {
     okRuns = ok.count
     memoryKind = rows.first?.memoryKind ?? .none
     memoryBytes = rows.lazy.compactMap(\.memoryBytes).first
+    requestedBytes = rows.lazy.compactMap(\.requestedBytes).first
     statistics = [:]
     for field in ReportField.measurements {
       let values = ok.map { field.value($0) }.filter { $0 != .absent }
@@ -54,6 +60,7 @@ public struct ReportSpread: Sendable, Hashable {
   /// that mean is rounded to the nearest integer (half away from zero), so the column stays
   /// integer.
   public var median: ReportValue
+  /// The smallest and largest value.
   public var minimum: ReportValue
   public var maximum: ReportValue
   /// Values it is computed from.

@@ -30,6 +30,13 @@ public enum SweepPlots {
     }.sorted { $0.bytes < $1.bytes }
   }
 
+  /// The median of `values` (mean of the two middle ones for an even count); nil when empty.
+  static func median(of values: [Double]) -> Double? {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return nil }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  }
+
   /// The largest jump between neighbouring configurations (by memory), when it is at least 1.5×.
   static func cliff(_ medians: [Median]) -> (lower: Median, upper: Median, ratio: Double)? {
     var best: (Median, Median, Double)?
@@ -90,9 +97,8 @@ public enum SweepPlots {
     }
     func median(_ values: [Median]) -> [PlotPoint] { values.map { PlotPoint($0.bytes, $0.value) } }
     func unconstrainedRule(_ value: (ExperimentSummary) -> Double?, format: (Double) -> String) -> [PlotMark] {
-      let values = unconstrained.compactMap(value).sorted()
-      guard !values.isEmpty else { return [] }
-      let middle = values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+      let values = unconstrained.compactMap(value)
+      guard let middle = Self.median(of: values) else { return [] }
       return [
         PlotMark(
           "no budget (median of \(values.count))", color: PlotPalette.marker, .horizontalRule(middle, label: "no budget: " + format(middle)),
@@ -102,7 +108,8 @@ public enum SweepPlots {
     let failedMarks = failed.isEmpty ? [] : [PlotMark("failed runs", color: PlotPalette.failed, .crosses(failed.map { PlotPoint(Double($0.memoryBytes!), 0) }))]
 
     var plots: [Plot] = []
-    let tokenValues = rows.compactMap(\.tokensPerSecond) + unconstrained.compactMap(\.tokensPerSecond)
+    // The axis covers the runs drawn and the unconstrained median (its runs are not drawn).
+    let tokenValues = rows.compactMap(\.tokensPerSecond) + [Self.median(of: unconstrained.compactMap(\.tokensPerSecond))].compactMap { $0 }
     if tokenValues.isEmpty {
       plots.append(
         .empty(id: "\(id)-tokens", title: "Tokens/s against the \(what)", message: "no tokens/s: the workloads printed no llama.cpp timing lines"))
@@ -116,7 +123,8 @@ public enum SweepPlots {
           id: "\(id)-tokens", title: "Tokens/s against the \(what)", caption: "Decode tokens/s (llama.cpp's eval line). " + runsNote + cliffNote,
           x: xAxis, y: PlotAxis(label: "tokens/s", lower: 0, upper: (tokenValues.max() ?? 1) * 1.12), marks: marks))
     }
-    let rereadValues = rows.compactMap(\.rereadFactor) + rows.compactMap(\.decodeRereadFactor) + unconstrained.compactMap(\.rereadFactor)
+    let rereadValues =
+      rows.compactMap(\.rereadFactor) + rows.compactMap(\.decodeRereadFactor) + [Self.median(of: unconstrained.compactMap(\.rereadFactor))].compactMap { $0 }
     if rereadValues.isEmpty {
       plots.append(.empty(id: "\(id)-reread", title: "Re-read factor against the \(what)", message: "no analysis: re-read factors are unknown"))
     } else {

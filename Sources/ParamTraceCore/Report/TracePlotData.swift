@@ -43,6 +43,7 @@ public struct TracePlotData: Sendable {
     public var decode: Bool
   }
 
+  /// What was known before the pass.
   public let setup: Setup
   /// Operations that passed the filters.
   public private(set) var operations = 0

@@ -20,8 +20,11 @@ public struct ReportEntry: Sendable {
 
 /// An experiment read from disk: its row and the documents the plots need.
 public struct LoadedExperiment: Sendable {
+  /// Where it came from.
   public var entry: ReportEntry
+  /// Its row of the table.
   public var summary: ExperimentSummary
+  /// Its documents, nil when missing or unreadable.
   public var manifest: ParsedJSON?
   public var analysis: ParsedJSON?
 }

@@ -1,6 +1,8 @@
 /// A point in data coordinates.
 public struct PlotPoint: Sendable, Hashable {
+  /// Data x.
   public var x: Double
+  /// Data y.
   public var y: Double
   public init(_ x: Double, _ y: Double) {
     self.x = x
@@ -11,8 +13,10 @@ public struct PlotPoint: Sendable, Hashable {
 /// A rectangle in data coordinates (a density cell, an operation's byte range, a layer run),
 /// drawn at least `PlotMark.minimumPixels` wide and high so a short one stays visible.
 public struct PlotRect: Sendable, Hashable {
+  /// Data x range.
   public var x0: Double
   public var x1: Double
+  /// Data y range.
   public var y0: Double
   public var y1: Double
   /// Fill opacity, 0...1.
@@ -28,6 +32,7 @@ public struct PlotRect: Sendable, Hashable {
 
 /// One layer of a plot: a named, colored series or a marker line.
 public struct PlotMark: Sendable, Hashable {
+  /// What is drawn.
   public enum Shape: Sendable, Hashable {
     /// Dots of `radius` pixels.
     case points([PlotPoint], radius: Double)
@@ -50,9 +55,13 @@ public struct PlotMark: Sendable, Hashable {
 
   /// The legend text; also names the series' group (`data-series`).
   public var name: String
+  /// A fixed color (`PlotPalette`).
   public var color: String
+  /// What is drawn.
   public var shape: Shape
+  /// Dashed lines (rules, lines).
   public var dashed: Bool
+  /// Listed in the legend (the first mark of each name).
   public var inLegend: Bool
 
   public init(_ name: String, color: String, _ shape: Shape, dashed: Bool = false, inLegend: Bool = true) {
@@ -72,11 +81,14 @@ public struct PlotMark: Sendable, Hashable {
 public struct Plot: Sendable, Hashable {
   /// Prefix of every element id in the SVG (unique within a page).
   public var id: String
+  /// The heading above the plot.
   public var title: String
   /// What is drawn and how it was reduced ("1,234,567 operations binned into 300×150 cells").
   public var caption: String
+  /// The axes.
   public var x: PlotAxis
   public var y: PlotAxis
+  /// Series and marker lines, drawn in order.
   public var marks: [PlotMark]
   /// When set, the plot shows this message instead of data.
   public var emptyMessage: String?
@@ -304,7 +316,8 @@ public struct Plot: Sendable, Hashable {
       }
       out.close("g")
     case .crosses(let points):
-      out.open("g", attributes + [("stroke", mark.color), ("stroke-width", "2")])
+      // Not clipped: failed runs sit on the axis.
+      out.open("g", attributes.filter { $0.0 != "clip-path" } + [("stroke", mark.color), ("stroke-width", "2")])
       for point in points {
         let cx = px(point.x)
         let cy = py(point.y)

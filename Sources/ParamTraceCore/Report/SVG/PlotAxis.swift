@@ -23,10 +23,14 @@ public struct PlotAxis: Sendable, Hashable {
     case categories([String])
   }
 
+  /// What the axis shows, without the unit (the title adds it).
   public var label: String
+  /// Linear or log.
   public var scale: Scale
+  /// The domain, in data units (bytes, seconds…).
   public var lower: Double
   public var upper: Double
+  /// How ticks read.
   public var format: Format
 
   /// An axis over `[lower, upper]`; an empty or reversed domain is widened so it can be drawn.

@@ -1,0 +1,2 @@
+// Declarations only (include/CFuzzDriver.h); libFuzzer defines LLVMFuzzerRunDriver.
+#include "CFuzzDriver.h"
