@@ -65,39 +65,41 @@ seconds() {
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l
 }
-# measured CMD...: as seconds, under /usr/bin/time -v; sets PEAK_MIB.
-measured() {
-  local wall
-  wall=$(seconds /usr/bin/time -v -o "$DIR/time.txt" "$@")
-  PEAK_MIB=$(awk -F: '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$DIR/time.txt")
-  echo "$wall"
-}
+# measured CMD...: as seconds, under /usr/bin/time -v; `peak` then prints its peak RSS in MiB.
+measured() { seconds /usr/bin/time -v -o "$DIR/time.txt" "$@"; }
+peak() { awk -F: '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$DIR/time.txt"; }
 # Warm the page cache once, so every reader below reads from memory alike.
 cat "$NAME".blktrace.* "$NAME".blkparse.txt >/dev/null
 
 echo "(a) blkparse -i NAME -o TEXT"
 T_BLKPARSE=$(seconds blkparse -i "$NAME" -o "$DIR/blkparse.out.txt")
+echo "  $T_BLKPARSE s"
 DATA_LINES=$(grep -cE '^ *[0-9]+,[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\.[0-9]+' "$DIR/blkparse.out.txt" || true)
 rm -f "$DIR/blkparse.out.txt"
 
 echo "(b) btt on blkparse's binary dump"
 blkparse -i "$NAME" -d "$DIR/dump.bin" -O >/dev/null 2>&1
-T_BTT=$(seconds btt -i "$DIR/dump.bin" -o "$DIR/btt")
-rm -f "$DIR/dump.bin" "$DIR"/btt*
+# btt writes its per-device iops/mbps files into the current directory: run it in $DIR.
+T_BTT=$(cd "$DIR" && seconds btt -i "$DIR/dump.bin" -o "$DIR/btt")
+echo "  $T_BTT s"
+rm -f "$DIR/dump.bin" "$DIR"/btt* "$DIR"/*_fp.dat
 
 echo "(c) blkparse to text + DuckDB gap classes (end to end)"
 T_PIPELINE=$(seconds sh -c "blkparse -i '$NAME' -o '$DIR/pipeline.txt' && python3 '$ROOT/scripts/blkparse-duckdb-gaps.py' '$DIR/pipeline.txt'")
 sed -n 's/^duckdb: /  /p' "$DIR/last.out"
+echo "  $T_PIPELINE s"
 rm -f "$DIR/pipeline.txt"
 
 echo "(d) paramtrace analyze NAME --extents"
 T_ANALYZE=$(measured "$PARAMTRACE" analyze "$NAME" --extents "$NAME.extents.json")
-PEAK_ANALYZE=$PEAK_MIB
+PEAK_ANALYZE=$(peak)
 grep -iE 'operations|events' "$DIR/last.out" | head -3 | sed 's/^/  /'
+echo "  $T_ANALYZE s, peak $PEAK_ANALYZE MiB"
 
 echo "(e) paramtrace analyze NAME.blkparse.txt --format blkparse --extents"
 T_TEXT=$(measured "$PARAMTRACE" analyze "$NAME.blkparse.txt" --format blkparse --extents "$NAME.extents.json")
-PEAK_TEXT=$PEAK_MIB
+PEAK_TEXT=$(peak)
+echo "  $T_TEXT s, peak $PEAK_TEXT MiB"
 
 python3 - "$EVENTS" "$DATA_LINES" "$T_BLKPARSE" "$T_BTT" "$T_PIPELINE" "$T_ANALYZE" "$T_TEXT" "$PEAK_ANALYZE" "$PEAK_TEXT" <<'PY'
 import sys

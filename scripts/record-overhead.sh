@@ -5,19 +5,21 @@
 # the eval tokens/s of each and the slowdown of the medians.
 #
 # usage: scripts/record-overhead.sh [N] [TOKENS]     (default 5 runs each, 16 tokens)
-# Environment: TWIN_LIKE (default llama-2-7b-chat.Q4_K_M), TWIN_SCALE (default 0.1).
+# Environment: BUILD_ROOT (see below), TWIN_LIKE (default llama-2-7b-chat.Q4_K_M), TWIN_SCALE (default 0.1).
 # Needs root (tracefs). Holds /tmp/paramtrace-machine-tests.lock for the whole measurement.
 set -euo pipefail
 N=${1:-5}
 TOKENS=${2:-16}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# BUILD_ROOT: build and run paramtrace from this copy of the checkout (default: this one).
+BUILD_ROOT=${BUILD_ROOT:-$ROOT}
 LOCK=/tmp/paramtrace-machine-tests.lock
 if [ "${PARAMTRACE_LOCK_HELD:-}" != 1 ]; then
-  (cd "$ROOT" && swift build -c release --scratch-path .build-perf >/dev/null)
+  (cd "$BUILD_ROOT" && swift build -c release --scratch-path .build-perf >/dev/null)
   echo "waiting for $LOCK"
   exec env PARAMTRACE_LOCK_HELD=1 flock "$LOCK" "$0" "$@"
 fi
-PARAMTRACE=$ROOT/.build-perf/release/paramtrace
+PARAMTRACE=$BUILD_ROOT/.build-perf/release/paramtrace
 WORK=$(mktemp -d /var/tmp/paramtrace-record-overhead.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 TWIN=$WORK/twin.gguf

@@ -127,7 +127,8 @@ struct AnalyzeCommand: ParsableCommand {
       }
     }
 
-    var source = try TraceInputs.open(paths: inputs, format: format, strict: strict)
+    // Decoding runs on a second thread while this one assembles and measures.
+    var source: any EventBatchSource = PrefetchingEventSource(try TraceInputs.open(paths: inputs, format: format, strict: strict))
     var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
     var csvBuffer = ""
     if csv != nil { csvBuffer = OperationCSV.header }

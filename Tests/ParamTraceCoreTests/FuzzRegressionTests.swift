@@ -83,3 +83,17 @@ import Testing
     }
   }
 }
+
+/// Found by scripts/bench-vs-blktrace.sh, not the fuzzer: `paramtrace analyze` of the synthetic
+/// trace's blkparse text trapped (arithmetic overflow) when a request earlier than the first
+/// one added lay less than one window after time zero.
+@Suite struct WindowedBytesRegressionTests {
+  @Test func extendingBackwardsPastTimeZeroDoesNotTrap() {
+    var windows = WindowedBytes(windowNanoseconds: 1_000_000_000)
+    windows.add(bytes: 4096, at: 500_000_000)
+    windows.add(bytes: 8192, at: 100_000_000)
+    windows.add(bytes: 4096, at: 0)
+    #expect(windows.peakBytes == 12288)  // [-0.5 s, 0.5 s) holds 8192 + 4096
+    #expect(windows.series.originNanoseconds == 0)
+  }
+}

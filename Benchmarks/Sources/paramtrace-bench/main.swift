@@ -277,9 +277,10 @@ func decodeSingleCommand(_ path: String) throws {
 /// The whole `paramtrace analyze` pipeline (decode, assemble requests, filter to the
 /// synthetic file through its extents, all figures) on the per-CPU files.
 func analyzeCommand(_ arguments: [String]) throws {
-  guard arguments.count == 3, let events = Int(arguments[1]), let seed = UInt64(arguments[2]) else {
-    fail("analyze takes NAME EVENTS SEED")
+  guard arguments.count >= 3, let events = Int(arguments[1]), let seed = UInt64(arguments[2]) else {
+    fail("analyze takes NAME EVENTS SEED [--prefetch]")
   }
+  let prefetch = arguments.contains("--prefetch")
   var configuration = SyntheticBlockTrace.Configuration(eventCount: events, seed: seed)
   configuration.cpuCount = 4
   let generator = SyntheticBlockTrace(configuration)
@@ -291,7 +292,8 @@ func analyzeCommand(_ arguments: [String]) throws {
   let result = try measure(name: "analyze") {
     var options = AnalysisOptions()
     options.filter.extents = extents
-    var source = try TraceInputs.open(paths: [arguments[0]], format: .blktrace, strict: false)
+    let opened = try TraceInputs.open(paths: [arguments[0]], format: .blktrace, strict: false)
+    var source: any EventBatchSource = prefetch ? PrefetchingEventSource(opened) : opened
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()
     var count = 0
@@ -411,6 +413,9 @@ func mainCommand(_ arguments: [String]) {
   var analyzed = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)"])
   analyzed.name = "analyze (blktrace files, file filter)"
   results.append(analyzed)
+  var prefetched = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)", "--prefetch"])
+  prefetched.name = "analyze, decoding on a second thread"
+  results.append(prefetched)
   if let textPath = files.text {
     var parsed = bestOf(repeats, ["decode", "--format", "blkparse", textPath])
     parsed.name = "blkparse text"
