@@ -1,3 +1,4 @@
+#define _GNU_SOURCE  // pipe2
 // Signal handling for long-running commands (record, sweep): the handler only notes the
 // signal; the command's loop sees it, stops the workload and tears everything down in order.
 #include "CParamTraceShims.h"
@@ -29,3 +30,61 @@ int paramtrace_install_stop_handlers(void) {
 }
 
 int paramtrace_stop_signal(void) { return paramtrace_stop_signal_value; }
+
+// Starts a workload that dies with paramtrace: even a SIGKILLed recorder (whose handlers
+// never run) must not leave a model-reading process behind. posix_spawn cannot set the
+// parent-death signal, so this forks and, in the child, makes only async-signal-safe calls
+// before exec: its own process group, PR_SET_PDEATHSIG, default signal state, stdin from
+// /dev/null, stdout and stderr to `output_fd`. An exec failure's errno comes back through a
+// close-on-exec pipe, so the caller can report "no such command" instead of an exit status.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int paramtrace_spawn_workload(const char *file, char *const argv[], int output_fd, int *spawn_errno) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) { *spawn_errno = errno; return -1; }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *spawn_errno = errno;
+    close(report[0]);
+    close(report[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) dup2(null_fd, 0);
+    dup2(output_fd, 1);
+    dup2(output_fd, 2);
+    execvp(file, argv);
+    int failure = errno;
+    (void)!write(report[1], &failure, sizeof failure);
+    _exit(127);
+  }
+  close(report[1]);
+  int failure = 0;
+  ssize_t got;
+  do { got = read(report[0], &failure, sizeof failure); } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == (ssize_t)sizeof failure) {
+    int status;
+    waitpid(pid, &status, 0);
+    *spawn_errno = failure;
+    return -1;
+  }
+  *spawn_errno = 0;
+  return pid;
+}

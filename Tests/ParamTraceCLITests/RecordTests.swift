@@ -116,6 +116,38 @@ import Testing
     }
   }
 
+  /// SIGKILL cannot be handled: the workload still dies with record (parent-death signal),
+  /// and the next record removes the tracefs instance and cgroup the killed one left.
+  @Test func killedRecorderTakesItsWorkloadAlongAndTheNextCleansUp() throws {
+    guard Self.gate() else { return }
+    try RecordScratch.with { scratch in
+      let process = Process()
+      process.executableURL = try paramtraceExecutable()
+      process.arguments = [
+        "record", "--model", scratch.model, "--budget", "64MiB", "--out", scratch.directory + "/killed", "--", "/usr/bin/python3",
+        scratch.toucher, scratch.model, "100000",
+      ]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      usleep(1_500_000)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      var workloadAlive = true
+      for _ in 0..<40 where workloadAlive {
+        usleep(50_000)
+        workloadAlive = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { pid in
+          guard Int32(pid) != nil, let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
+          return cmdline.contains(RecordScratch.scratchMarker) && cmdline.contains("touch.py") && !cmdline.contains("record")
+        }
+      }
+      #expect(!workloadAlive, "the workload outlived its SIGKILLed recorder")
+      let next = try runParamtrace(["record", "--model", scratch.model, "--out", scratch.directory + "/next", "--", "/bin/true"])
+      #expect(next.status == 0, "\(next.stderr)")
+      try RecordScratch.expectNothingLeft()
+    }
+  }
+
   /// Stops `record` with SIGINT or SIGTERM at seeded random moments while its workload (an
   /// endless loop of mmap passes) runs, with a cgroup budget or a memory lock; each time
   /// nothing may be left: no tracefs instance, no cgroup, no lock helper, no workload.

@@ -35,6 +35,12 @@ int paramtrace_install_stop_handlers(void);
 /// The last stop signal received, 0 when none.
 int paramtrace_stop_signal(void);
 
+/// Forks and execs `file` (searched in PATH) with `argv` in a new process group, killed when
+/// the calling thread's process dies (PR_SET_PDEATHSIG), stdin from /dev/null and stdout and
+/// stderr to `output_fd`. Returns the pid, or -1 with the errno in `*spawn_errno` (also when
+/// exec failed).
+int paramtrace_spawn_workload(const char *file, char *const argv[], int output_fd, int *spawn_errno);
+
 #endif
 
 #ifndef CPARAMTRACE_SHIMS_TRACING_H

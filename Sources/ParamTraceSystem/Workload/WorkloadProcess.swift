@@ -76,33 +76,15 @@ public final class WorkloadProcess: @unchecked Sendable {
     // Enter the cgroup before exec, so not one page the workload touches is outside it.
     let argv: [String] =
       if let cgroupProcsPath { ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroupProcsPath] + command } else { command }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
     var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for pointer in cArguments { free(pointer) } }
-    var child: pid_t = 0
-    let status = posix_spawnp(&child, argv[0], &actions, &attributes, &cArguments, environ)
+    var spawnErrno: Int32 = 0
+    let child = paramtrace_spawn_workload(argv[0], &cArguments, fds[1], &spawnErrno)
     close(fds[1])
-    guard status == 0 else {
+    guard child > 0 else {
       close(fds[0])
       close(outputFD)
-      throw WorkloadError("cannot start \(argv[0]): \(String(cString: strerror(status))). Check the command and that it is on PATH.")
+      throw WorkloadError("cannot start \(argv[0]): \(String(cString: strerror(spawnErrno))). Check the command and that it is on PATH.")
     }
     pid = child
     startNanoseconds = MonotonicClock.nanoseconds()
