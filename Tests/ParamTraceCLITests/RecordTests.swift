@@ -116,6 +116,40 @@ import Testing
     }
   }
 
+  /// A sweep records every point, keeps finished runs when run again, and redoes a run
+  /// whose directory has no manifest (what an interrupted run leaves).
+  @Test func sweepIsResumable() throws {
+    guard Self.gate() else { return }
+    try RecordScratch.with { scratch in
+      let out = scratch.directory + "/sweep"
+      let arguments = [
+        "sweep", "--model", scratch.model, "--budgets", "0,48MiB", "--cold", "--out", out, "--", "/usr/bin/python3", scratch.toucher,
+        scratch.model, "2",
+      ]
+      let first = try runParamtrace(arguments)
+      #expect(first.status == 0, "\(first.stderr)")
+      var sweep = try RecordScratch.json(out + "/sweep.json")
+      var runs = sweep["runs"] as! [[String: Any]]
+      #expect(runs.map { $0["directory"] as! String } == ["unconstrained-r1", "budget-48MiB-r1"])
+      #expect(runs.allSatisfy { $0["status"] as? String == "ok" })
+      let rereads = runs.map { $0["reread_factor"] as! Double }
+      #expect(rereads[0] < 1.1 && rereads[1] > 1.5, "\(rereads)")
+
+      // Again: both kept. Then a run without its manifest is recorded anew.
+      let second = try runParamtrace(arguments)
+      #expect(second.stderr.components(separatedBy: "already recorded, kept").count == 3, "\(second.stderr)")
+      try FileManager.default.removeItem(atPath: out + "/budget-48MiB-r1/manifest.json")
+      let third = try runParamtrace(arguments)
+      #expect(third.status == 0)
+      #expect(third.stderr.components(separatedBy: "already recorded, kept").count == 2)
+      sweep = try RecordScratch.json(out + "/sweep.json")
+      runs = sweep["runs"] as! [[String: Any]]
+      #expect(runs.count == 2)
+      #expect(FileManager.default.fileExists(atPath: out + "/budget-48MiB-r1/manifest.json"))
+      try RecordScratch.expectNothingLeft()
+    }
+  }
+
   /// SIGKILL cannot be handled: the workload still dies with record (parent-death signal),
   /// and the next record removes the tracefs instance and cgroup the killed one left.
   @Test func killedRecorderTakesItsWorkloadAlongAndTheNextCleansUp() throws {

@@ -139,10 +139,15 @@ public enum SweepRunner {
 
   static func removeIncomplete(_ directory: String) {
     // A run directory without a manifest is what an interrupted run left: start it over.
-    guard access(directory, F_OK) == 0 else { return }
-    let files = ["manifest.json", "analysis.json", "summary.txt", "workload.out", "trace.tp.txt"]
-    for name in files { unlink(directory + "/" + name) }
-    for cpu in 0..<1024 where unlink(directory + "/trace.blktrace.\(cpu)") != 0 && cpu > 256 { break }
+    // It holds only files record writes (trace, outputs), no subdirectories.
+    guard let handle = opendir(directory) else { return }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+      if name != ".", name != ".." { names.append(name) }
+    }
+    closedir(handle)
+    for name in names { unlink(directory + "/" + name) }
     rmdir(directory)
   }
 
