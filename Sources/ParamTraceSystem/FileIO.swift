@@ -1,3 +1,4 @@
+import Glibc
 import SystemPackage
 
 /// A file error with the operation and the path, and what to do about it.
@@ -74,4 +75,17 @@ public struct TextFileWriter {
     self.fd = nil
     do { try fd.close() } catch let errno as Errno { throw FileAccessError("close", path, errno) }
   }
+}
+
+/// The names in a directory, without `.` and `..`, sorted; nil when it cannot be opened
+/// (`errno` says why).
+public func directoryEntryNames(_ path: String) -> [String]? {
+  guard let directory = opendir(path) else { return nil }
+  defer { closedir(directory) }
+  var names: [String] = []
+  while let entry = readdir(directory) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    if name != ".", name != ".." { names.append(name) }
+  }
+  return names.sorted()
 }

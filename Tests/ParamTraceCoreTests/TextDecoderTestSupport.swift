@@ -105,18 +105,8 @@ struct TextEventKey: Hashable, Comparable, CustomStringConvertible {
   var description: String { "\(action) \(sector)+\(sectors) pid \(pid) flags \(flags)" }
 }
 
-/// A small deterministic generator (SplitMix64) so random tests repeat.
-struct TextFuzzRandom: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// A deterministic generator so random tests repeat (the same SplitMix64 the synthesizer uses).
+typealias TextFuzzRandom = SplitMix64
 
 /// Random cut positions for `count` bytes: pieces of 1 to `maxPiece` bytes.
 func textRandomCuts(count: Int, maxPiece: Int, using generator: inout TextFuzzRandom) -> [Int] {

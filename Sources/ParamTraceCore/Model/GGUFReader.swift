@@ -30,25 +30,16 @@ public enum GGUFReader {
   public static func read(
     prefix: UnsafeRawBufferPointer, fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
   ) throws(ModelFileError) -> ModelReadStep {
-    var cursor = ModelByteCursor(bytes: prefix, fileSize: fileSize, source: source, limits: limits)
-    do throws(ModelParseStop) {
-      return .done(try parse(&cursor))
-    } catch {
-      switch error {
-      case .needMore(let count): return .needMoreBytes(count)
-      case .failed(let failure): throw failure
-      }
-    }
+    try .parsing(prefix, fileSize: fileSize, source: source, limits: limits, parse)
   }
 
   /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
   public static func read(
     prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
   ) throws(ModelFileError) -> ModelReadStep {
-    let result = prefix.withUnsafeBytes { bytes in
-      Result { () throws(ModelFileError) in try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits) }
+    try .withBytes(prefix) { bytes throws(ModelFileError) in
+      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
     }
-    return try result.get()
   }
 
   /// A tensor info as read, before placement checks.

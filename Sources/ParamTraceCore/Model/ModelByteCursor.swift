@@ -4,6 +4,33 @@ enum ModelParseStop: Error {
   case failed(ModelFileError)
 }
 
+extension ModelReadStep {
+  /// Runs a format's `parse` over `prefix`: a header that goes past the prefix becomes
+  /// `.needMoreBytes`, anything wrong with it a thrown `ModelFileError`.
+  static func parsing(
+    _ prefix: UnsafeRawBufferPointer, fileSize: UInt64, source: String, limits: ModelReadLimits,
+    _ parse: (inout ModelByteCursor) throws(ModelParseStop) -> ModelMap
+  ) throws(ModelFileError) -> ModelReadStep {
+    var cursor = ModelByteCursor(bytes: prefix, fileSize: fileSize, source: source, limits: limits)
+    do throws(ModelParseStop) {
+      return .done(try parse(&cursor))
+    } catch {
+      switch error {
+      case .needMore(let count): return .needMoreBytes(count)
+      case .failed(let failure): throw failure
+      }
+    }
+  }
+
+  /// `read` over the bytes of an array (the readers' convenience overloads).
+  static func withBytes(
+    _ prefix: [UInt8], _ read: (UnsafeRawBufferPointer) throws(ModelFileError) -> ModelReadStep
+  ) throws(ModelFileError) -> ModelReadStep {
+    let result = prefix.withUnsafeBytes { bytes in Result { () throws(ModelFileError) in try read(bytes) } }
+    return try result.get()
+  }
+}
+
 /// Reads little- or big-endian fields from a file prefix, checking every length against both
 /// the prefix (ask for more) and the real file size (damaged file).
 struct ModelByteCursor {

@@ -30,10 +30,9 @@ public enum ModelFileReader {
   public static func read(
     prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
   ) throws(ModelFileError) -> ModelReadStep {
-    let result = prefix.withUnsafeBytes { bytes in
-      Result { () throws(ModelFileError) in try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits) }
+    try .withBytes(prefix) { bytes throws(ModelFileError) in
+      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
     }
-    return try result.get()
   }
 
   /// Reads a whole header by calling `readPrefix(count)` for growing prefixes of the file

@@ -201,13 +201,9 @@ public enum ExperimentRecorder {
     if mkdir(path, 0o755) != 0, errno != EEXIST {
       throw ExperimentError("create \(path): \(String(cString: strerror(errno))). Choose a writable --out directory.")
     }
-    guard let directory = opendir(path) else { throw ExperimentError("open \(path): \(String(cString: strerror(errno))).") }
-    defer { closedir(directory) }
-    while let entry = readdir(directory) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-      if name != ".", name != ".." {
-        throw ExperimentError("\(path) is not empty: each experiment gets its own directory. Choose a new --out.")
-      }
+    guard let names = directoryEntryNames(path) else { throw ExperimentError("open \(path): \(String(cString: strerror(errno))).") }
+    guard names.isEmpty else {
+      throw ExperimentError("\(path) is not empty: each experiment gets its own directory. Choose a new --out.")
     }
   }
 

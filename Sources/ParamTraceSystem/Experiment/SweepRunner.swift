@@ -132,7 +132,7 @@ public enum SweepRunner {
     else { return nil }
     var run = SweepRun(point: point, repetition: repetition, directory: String(directory.split(separator: "/").last ?? ""), status: .ok)
     if manifest["interrupted"]?.bool == true { return nil }  // record it again
-    if let status = manifest["workload"]?["exit_status"]?.number, status != 0 { run.status = .failed }
+    if let status = manifest["workload"]?["exit_status"]?.double, status != 0 { run.status = .failed }
     fill(&run, manifest)
     return run
   }
@@ -140,23 +140,17 @@ public enum SweepRunner {
   static func removeIncomplete(_ directory: String) {
     // A run directory without a manifest is what an interrupted run left: start it over.
     // It holds only files record writes (trace, outputs), no subdirectories.
-    guard let handle = opendir(directory) else { return }
-    var names: [String] = []
-    while let entry = readdir(handle) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-      if name != ".", name != ".." { names.append(name) }
-    }
-    closedir(handle)
+    guard let names = directoryEntryNames(directory) else { return }
     for name in names { unlink(directory + "/" + name) }
     rmdir(directory)
   }
 
   static func fill(_ run: inout SweepRun, _ manifest: JSONValue) {
-    run.tokensPerSecond = manifest["timings"]?["eval_tokens_per_second"]?.number
-    run.rereadFactor = manifest["analysis"]?["reread_factor"]?.number
-    let modelSize = manifest["model"]?["size_bytes"]?.number
-    let decodeBytes = manifest["analysis"]?["decode_bytes"]?.number
-    let tokens = manifest["timings"]?["eval_tokens"]?.number
+    run.tokensPerSecond = manifest["timings"]?["eval_tokens_per_second"]?.double
+    run.rereadFactor = manifest["analysis"]?["reread_factor"]?.double
+    let modelSize = manifest["model"]?["size_bytes"]?.double
+    let decodeBytes = manifest["analysis"]?["decode_bytes"]?.double
+    let tokens = manifest["timings"]?["eval_tokens"]?.double
     if let modelSize, let decodeBytes, let tokens, modelSize > 0, tokens > 0 {
       run.thrashShare = decodeBytes / modelSize / tokens
     } else if let reread = run.rereadFactor {

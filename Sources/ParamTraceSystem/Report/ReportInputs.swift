@@ -174,14 +174,7 @@ public enum ReportInputs {
 
   /// Names of the subdirectories, sorted with numbers compared as numbers (r2 before r10).
   static func subdirectories(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-      if name != ".", name != "..", !name.hasPrefix("."), isDirectory(path + "/" + name) { names.append(name) }
-    }
-    return names.sorted(by: naturalOrder)
+    (directoryEntryNames(path) ?? []).filter { !$0.hasPrefix(".") && isDirectory(path + "/" + $0) }.sorted(by: naturalOrder)
   }
 
   /// `a` before `b`, runs of digits compared by value.

@@ -49,7 +49,7 @@ final class BlkBinarySplitter: TraceDrainSink {
   private var lost = 0
   private var skipped = 0
   private var lastTime: UInt64 = 0
-  private var lastWrite = monotonicNanoseconds()
+  private var lastWrite = MonotonicClock.nanoseconds()
   private let encoder = BlktraceBinaryEncoder()
 
   /// Creates `directory/baseName.blktrace.0 ..< cpuCount` (more appear if a record names a
@@ -100,9 +100,9 @@ final class BlkBinarySplitter: TraceDrainSink {
   }
 
   func idle() throws(TraceRecorderError) {
-    guard monotonicNanoseconds() &- lastWrite >= 1_000_000_000 else { return }
+    guard MonotonicClock.nanoseconds() &- lastWrite >= 1_000_000_000 else { return }
     for cpu in outputs.indices where !pending[cpu].isEmpty { try writePending(cpu) }
-    lastWrite = monotonicNanoseconds()
+    lastWrite = MonotonicClock.nanoseconds()
   }
 
   func finish() throws(TraceRecorderError) {

@@ -18,7 +18,7 @@ final class TextTraceSink: TraceDrainSink {
   let file: TraceOutputFile
   private let buffer: UnsafeMutableRawBufferPointer
   private var count = 0
-  private var lastWrite = monotonicNanoseconds()
+  private var lastWrite = MonotonicClock.nanoseconds()
   private var lines = 0
   private var lost = 0
   /// The first bytes of the current line (it may span reads).
@@ -56,7 +56,7 @@ final class TextTraceSink: TraceDrainSink {
   func add(markers: [TraceMarker]) {}
 
   func idle() throws(TraceRecorderError) {
-    if count > 0, monotonicNanoseconds() &- lastWrite >= 1_000_000_000 { try writeBuffered() }
+    if count > 0, MonotonicClock.nanoseconds() &- lastWrite >= 1_000_000_000 { try writeBuffered() }
   }
 
   func finish() throws(TraceRecorderError) {
@@ -76,7 +76,7 @@ final class TextTraceSink: TraceDrainSink {
     guard count > 0 else { return }
     try file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
     count = 0
-    lastWrite = monotonicNanoseconds()
+    lastWrite = MonotonicClock.nanoseconds()
   }
 
   /// Counts the lines ending in `buffer[start..<end]` and the LOST notices among them.

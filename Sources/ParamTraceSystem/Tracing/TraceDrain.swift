@@ -158,7 +158,7 @@ final class TraceDrain: @unchecked Sendable {
     // raise priority; otherwise this fails quietly).
     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(paramtrace_gettid()), -5)
     var emptyPassesWhileFinishing = 0
-    var passStart = monotonicNanoseconds()
+    var passStart = MonotonicClock.nanoseconds()
     do throws(TraceRecorderError) {
       loop: while !aborted.load(ordering: .relaxed) {
         let (finishing, paused, markers) = control.withLock { state in
@@ -183,7 +183,7 @@ final class TraceDrain: @unchecked Sendable {
             emptyPassesWhileFinishing = 0
           }
         } else {
-          let now = monotonicNanoseconds()
+          let now = MonotonicClock.nanoseconds()
           let pause = Self.pauseMilliseconds(bytes: got, nanoseconds: now &- passStart, ringBytes: ringBytes)
           passStart = now
           if pause > 0 {

@@ -35,13 +35,6 @@ struct TraceDrainSummary: Sendable {
   var skippedBytes: Int
 }
 
-/// CLOCK_MONOTONIC in nanoseconds (what `trace_clock=mono` stamps events with).
-func monotonicNanoseconds() -> UInt64 {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
-}
-
 /// Parses ftrace's `CPU:N [LOST M EVENTS]` (or `CPU:N [LOST EVENTS]`, an unknown number
 /// counted as 1) in `bytes[start..<end]` (without the newline). Nil when it is not one.
 func parseLostEventsNotice(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> (cpu: Int, lost: Int)? {

@@ -174,7 +174,7 @@ public final class TraceRecorder: @unchecked Sendable {
           throw TraceRecorderError(.tracefs(operation: "write marker to", errno: Errno(rawValue: errno)), path: path)
         }
       case .full:
-        state.drain?.add(TraceMarker(time: monotonicNanoseconds(), text: line))
+        state.drain?.add(TraceMarker(time: MonotonicClock.nanoseconds(), text: line))
       }
     }
   }

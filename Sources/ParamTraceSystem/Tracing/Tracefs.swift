@@ -100,18 +100,7 @@ struct Tracefs: Sendable {
   }
 
   /// Names in a directory (without `.` and `..`), sorted; empty when it cannot be read.
-  static func list(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
-  }
+  static func list(_ path: String) -> [String] { directoryEntryNames(path) ?? [] }
 
   /// The CPU numbers that have a `per_cpu/cpuN` directory under `base` (an instance or the root).
   static func cpus(in base: String) -> [Int] {

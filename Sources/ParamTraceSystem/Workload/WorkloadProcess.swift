@@ -167,16 +167,7 @@ public final class WorkloadProcess: @unchecked Sendable {
     }
   }
 
-  private static func directoryNumbers(_ path: String) -> [Int32] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var numbers: [Int32] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-      if let number = Int32(name) { numbers.append(number) }
-    }
-    return numbers
-  }
+  private static func directoryNumbers(_ path: String) -> [Int32] { (directoryEntryNames(path) ?? []).compactMap { Int32($0) } }
 
   // MARK: - Output
 
