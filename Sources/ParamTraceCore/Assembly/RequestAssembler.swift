@@ -28,7 +28,6 @@ public struct RequestAssembler {
   private var firstSequence: UInt64 = 0
   private var lastTime: UInt64 = 0
   private var eventsSinceBioPrune = 0
-  private var discarded = ContiguousArray<BlockOperation>()
 
   public init(mode: CountingMode = .completion, order: OperationOrder = .issue) {
     self.mode = mode
@@ -52,24 +51,22 @@ public struct RequestAssembler {
     switch mode {
     case .naive:
       if sized { output.append(lineOperation(event)) }
-      assembleForCounters(event)
+      assembleForCounters(event, &output)
     case .dispatch:
       if event.action == .issue, event.sectors > 0 { output.append(lineOperation(event)) }
-      assembleForCounters(event)
+      assembleForCounters(event, &output)
     case .completion:
       assemble(event, into: &output)
     }
   }
 
   /// In the line modes requests are still assembled, only so that reports can say how many
-  /// lines each request had; their operations are dropped.
+  /// lines each request had; the operations assembly emits are dropped again.
   @inline(__always)
-  private mutating func assembleForCounters(_ event: BlockEvent) {
-    var sink = discarded
-    discarded = []
-    assemble(event, into: &sink)
-    if sink.count > 4096 { sink.removeAll(keepingCapacity: true) }
-    discarded = sink
+  private mutating func assembleForCounters(_ event: BlockEvent, _ output: inout ContiguousArray<BlockOperation>) {
+    let kept = output.count
+    assemble(event, into: &output)
+    if output.count > kept { output.removeSubrange(kept...) }
   }
 
   /// Ends the input: emits what is still held, and counts requests that never completed.
