@@ -24,7 +24,11 @@ public enum TraceInputs {
   ///
   /// - Throws: `TraceInputError` naming the path and what to do: missing, a directory,
   ///   unreadable, empty, unknown format, or an I/O error.
-  public static func open(paths: [String], format: TraceFormat?, strict: Bool) throws -> any EventBatchSource {
+  /// - `countedOnly`: actions whose events the caller does not need (see
+  ///   `DecoderOptions.countedOnly`; `AnalysisOptions.actionsNotNeeded` for an analysis).
+  public static func open(
+    paths: [String], format: TraceFormat?, strict: Bool, countedOnly: BlockActionSet = []
+  ) throws -> any EventBatchSource {
     guard !paths.isEmpty else { throw TraceInputError(.noInput, path: "") }
     var inputs: [(file: String, reader: FileByteReader, prefix: [UInt8], perCPU: Bool)] = []
     for path in paths {
@@ -48,14 +52,16 @@ public enum TraceInputs {
 
     var sources: [any EventBatchSource] = []
     var allBinary = true
-    let chunkSize = max(256 << 10, min(4 << 20, (32 << 20) / inputs.count))
+    // Small chunks keep each decoded batch (about 4,000 events) in the core's cache until it
+    // is merged or analyzed; 4 MiB chunks made the 20M-event benchmark 15 % slower.
+    let chunkSize = 256 << 10
     for input in inputs {
       let detected: TraceFormat? = input.prefix.withUnsafeBytes { TraceFormat.detect($0) }
       guard let chosen = format ?? (input.perCPU ? detected ?? .blktrace : detected) else {
         throw TraceInputError(.unknownFormat, path: input.file)
       }
       if chosen != .blktrace && chosen != .kernelBinary { allBinary = false }
-      let decoder = AnyTraceDecoder(format: chosen, options: DecoderOptions(sourceName: input.file, strict: strict))
+      let decoder = AnyTraceDecoder(format: chosen, options: DecoderOptions(sourceName: input.file, strict: strict, countedOnly: countedOnly))
       let reader = input.reader
       var stream = DecodingStream(decoder: decoder, chunkSize: chunkSize, read: { try reader.read(into: $0) })
       stream.sourceName = input.file
@@ -263,3 +269,4 @@ final class FileByteReader {
     }
   }
 }
+

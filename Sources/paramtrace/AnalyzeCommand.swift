@@ -128,7 +128,8 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     // Decoding runs on a second thread while this one assembles and measures.
-    var source: any EventBatchSource = PrefetchingEventSource(try TraceInputs.open(paths: inputs, format: format, strict: strict))
+    var source: any EventBatchSource = PrefetchingEventSource(
+      try TraceInputs.open(paths: inputs, format: format, strict: strict, countedOnly: options.actionsNotNeeded))
     var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
     var csvBuffer = ""
     if csv != nil { csvBuffer = OperationCSV.header }

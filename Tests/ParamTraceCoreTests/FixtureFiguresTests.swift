@@ -75,6 +75,27 @@ import Testing
     #expect(analysis.diagnostics.malformed == 0)
   }
 
+  /// Decoders that count the actions assembly does not need instead of emitting them change
+  /// no figure and no count: every variant's whole JSON is the same.
+  @Test(arguments: forms)
+  func countingUnneededActionsChangesNothing(form: Form) throws {
+    for variant in Self.variants {
+      var options = AnalysisOptions()
+      options.counting = variant.counting
+      options.order = variant.order
+      let full = try analyze(form, options: options)
+      let lean = try analyze(form, options: options, countedOnly: options.actionsNotNeeded)
+      #expect(lean.json.rendered() == full.json.rendered(), "\(form) \(variant.name)")
+      #expect(lean.assembly == full.assembly)
+      if [.blktrace, .kernelBinary].contains(form.format), variant.counting != .naive,
+        full.assembly.count(.plug) + full.assembly.count(.remap) > 0
+      {
+        // The binary decoders do skip them (the point of the option): fewer events decoded.
+        #expect(lean.diagnostics.countedOnly.total > 0)
+      }
+    }
+  }
+
   /// Completion counting (the default) gives the same requests from every form.
   @Test(arguments: FixturePaths.all)
   func everyFormCountsTheSameRequests(fixture: String) throws {
@@ -109,9 +130,12 @@ import Testing
 }
 
 /// Reads one fixture form through the real streaming path (DecodingStream, merged per CPU).
-func analyze(_ form: FixtureFiguresTests.Form, options: AnalysisOptions, chunkSize: Int = 1 << 16) throws -> TraceAnalysis {
+func analyze(
+  _ form: FixtureFiguresTests.Form, options: AnalysisOptions, chunkSize: Int = 1 << 16, countedOnly: BlockActionSet = []
+) throws -> TraceAnalysis {
   let sources: [any EventBatchSource] = try form.files.map { suffix in
-    try memoryStream(format: form.format, bytes: FixturePaths.bytes(form.fixture, suffix), chunkSize: chunkSize)
+    try memoryStream(
+      format: form.format, bytes: FixturePaths.bytes(form.fixture, suffix), chunkSize: chunkSize, countedOnly: countedOnly)
   }
   var source: any EventBatchSource = sources.count == 1 ? sources[0] : MergedEventStream(sources)
   var run = TraceAnalysisRun(options: options)
@@ -121,8 +145,10 @@ func analyze(_ form: FixtureFiguresTests.Form, options: AnalysisOptions, chunkSi
 }
 
 /// A stream over bytes in memory, decoded as `format`.
-func memoryStream(format: TraceFormat, bytes: [UInt8], chunkSize: Int) -> any EventBatchSource {
-  let options = DecoderOptions(sourceName: "memory")
+func memoryStream(
+  format: TraceFormat, bytes: [UInt8], chunkSize: Int, countedOnly: BlockActionSet = []
+) -> any EventBatchSource {
+  let options = DecoderOptions(sourceName: "memory", countedOnly: countedOnly)
   return switch format {
   case .blktrace: memoryStream(BlktraceBinaryDecoder(options: options), bytes, chunkSize)
   case .kernelBinary: memoryStream(KernelBlkBinaryDecoder(options: options), bytes, chunkSize)

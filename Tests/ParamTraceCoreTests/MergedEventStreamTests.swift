@@ -86,6 +86,45 @@ struct PreparedEventSource: EventBatchSource {
     #expect(try drain(&plain).events.map(\.comm) == [CommName(), reader, CommName(), CommName()])
   }
 
+  /// Names filled across sources equal a sequential pass over the stably sorted events:
+  /// many pids (more than the name cache's slots, and pids that share a slot), names that
+  /// change, and events without a name.
+  @Test(arguments: [4, 9])
+  func fillsNamesLikeASequentialPass(seed: UInt64) throws {
+    var random = SplitMix64(seed: seed)
+    let pids: [Int32] = (0..<40).map { Int32($0) * 1024 + 5 } + (0..<1500).map { Int32($0) }
+    let names = (0..<6).map { CommName("task-\($0)") }
+    var inputs: [[BlockEvent]] = []
+    for source in 0..<3 {
+      var time: UInt64 = 0
+      inputs.append(
+        (0..<3000).map { index in
+          time += random.below(3)
+          let pid = pids[Int(random.below(UInt64(random.chance(0.7) ? 40 : pids.count)))]
+          let comm = random.chance(0.6) ? CommName() : names[Int(random.below(UInt64(names.count)))]
+          return Self.event(time: time, source: source, index: index, pid: pid, comm: comm)
+        })
+    }
+    var oracle = inputs.enumerated()
+      .flatMap { source, events in events.enumerated().map { (source: source, index: $0.offset, event: $0.element) } }
+      .sorted { ($0.event.time, $0.source, $0.index) < ($1.event.time, $1.source, $1.index) }
+      .map(\.event)
+    var known: [Int32: CommName] = [:]
+    for index in oracle.indices {
+      if oracle[index].comm.isEmpty {
+        oracle[index].comm = known[oracle[index].pid] ?? CommName()
+      } else {
+        known[oracle[index].pid] = oracle[index].comm
+      }
+    }
+    for outputBatchSize in [5, 1 << 15] {
+      let sources: [any EventBatchSource] = inputs.map { PreparedEventSource($0, batchSize: Int(random.between(1...500))) }
+      var merged = MergedEventStream(sources, fillingProcessNames: true)
+      merged.outputBatchSize = outputBatchSize
+      #expect(Array(try drain(&merged).events) == oracle)
+    }
+  }
+
   @Test func mergesMarkersAndAddsDiagnostics() throws {
     let one = PreparedEventSource([], batchSize: 1, markers: [TraceMarker(time: 5, text: "b")], malformed: 2)
     let two = PreparedEventSource([], batchSize: 1, markers: [TraceMarker(time: 1, text: "a"), TraceMarker(time: 5, text: "c")], malformed: 3)

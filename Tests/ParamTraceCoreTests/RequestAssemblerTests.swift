@@ -192,6 +192,42 @@ import Testing
     #expect(output.map(\.sector) == (0..<10).map { UInt64($0) * 8 })
   }
 
+  @Test func staleRequestIsGivenUpWhileTheTraceGoesOn() {
+    // The request at 100 never completes; the ones issued after it wait behind it in issue
+    // order until it is 30 s old, then come out without waiting for the end of the trace.
+    var assembler = RequestAssembler()
+    var output = ContiguousArray<BlockOperation>()
+    let second: UInt64 = 1_000_000_000
+    assembler.consume(Self.event(0, .issue, 100, 8), into: &output)
+    assembler.consume(Self.event(1, .issue, 200, 8), into: &output)
+    assembler.consume(Self.event(2, .complete, 200, 8, pid: 0), into: &output)
+    assembler.consume(Self.event(29 * second, .issue, 300, 8), into: &output)
+    assembler.consume(Self.event(29 * second + 1, .complete, 300, 8, pid: 0), into: &output)
+    #expect(output.isEmpty)
+    // Any later event, even one that touches no request, lets the stale one go.
+    assembler.consume(Self.event(31 * second, .plug, 0, 0), into: &output)
+    #expect(output.map(\.sector) == [200, 300])
+    #expect(assembler.counters.unfinishedRequests == 1)
+    assembler.finish(into: &output)
+    #expect(output.map(\.sector) == [200, 300])
+    #expect(assembler.counters.unfinishedRequests == 1)
+  }
+
+  @Test func tooManyRequestsWaitingReleasesTheOldest() {
+    var assembler = RequestAssembler()
+    assembler.maxPending = 4
+    var output = ContiguousArray<BlockOperation>()
+    assembler.consume(Self.event(0, .issue, 0, 8), into: &output)  // never completes
+    for k in 1...6 {
+      assembler.consume(Self.event(UInt64(2 * k), .issue, UInt64(k) * 8, 8), into: &output)
+      assembler.consume(Self.event(UInt64(2 * k + 1), .complete, UInt64(k) * 8, 8, pid: 0), into: &output)
+    }
+    // Once more than four wait (the stuck one and four behind it), the stuck one is given
+    // up and everything completed behind it comes out, in issue order.
+    #expect(output.map(\.sector) == [8, 16, 24, 32, 40, 48])
+    #expect(assembler.counters.unfinishedRequests == 1)
+  }
+
   @Test func completionWithoutEarlierLinesIsCountedWithUnknownOwner() {
     let (ops, counters) = Self.run([Self.event(5, .complete, 100, 8, pid: 0)])
     #expect(ops.count == 1)

@@ -292,7 +292,8 @@ func analyzeCommand(_ arguments: [String]) throws {
   let result = try measure(name: "analyze") {
     var options = AnalysisOptions()
     options.filter.extents = extents
-    let opened = try TraceInputs.open(paths: [arguments[0]], format: .blktrace, strict: false)
+    let opened = try TraceInputs.open(
+      paths: [arguments[0]], format: .blktrace, strict: false, countedOnly: options.actionsNotNeeded)
     var source: any EventBatchSource = prefetch ? PrefetchingEventSource(opened) : opened
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()

@@ -2,8 +2,8 @@
 /// the simple Q→G→I→D→C life of a request. Reports print these so a user can tell how far
 /// the input was from "one line per request".
 public struct AssemblyCounters: Sendable, Hashable {
-  /// Events per action, indexed by `BlockAction.rawValue`.
-  public var actionCounts = [Int](repeating: 0, count: 32)
+  /// Events per action.
+  public var actionCounts = ActionTally()
   /// Every event read.
   public var events = 0
   /// Events that carry a sector and a length (the lines a naive count would count).
@@ -33,7 +33,14 @@ public struct AssemblyCounters: Sendable, Hashable {
   public init() {}
 
   /// Events of one action.
-  public func count(_ action: BlockAction) -> Int { actionCounts[Int(action.rawValue)] }
+  public func count(_ action: BlockAction) -> Int { actionCounts[action] }
+
+  /// Adds the events a decoder counted without handing them over (`DecoderOptions.countedOnly`).
+  public mutating func addCountedOnly(_ diagnostics: TraceDiagnostics) {
+    actionCounts.merge(diagnostics.countedOnly)
+    events += diagnostics.countedOnly.total
+    sizedLines += diagnostics.countedOnlySizedEvents
+  }
 
   /// Trace lines with a sector per counted request: 1 when the trace has one line per
   /// request (only C lines), 3–5 for full blktrace captures. Nil with no requests.

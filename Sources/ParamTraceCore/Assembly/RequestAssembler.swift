@@ -21,13 +21,26 @@ public struct RequestAssembler {
 
   public private(set) var counters = AssemblyCounters()
 
-  private var requests = SectorKeyedTable<InFlightRequest>(capacity: 4096)
-  private var bios = SectorKeyedTable<QueuedBio>(capacity: 4096)
+  /// Actions assembly has no use for in completion and dispatch counting: decoders may count
+  /// them instead of decoding them (`DecoderOptions.countedOnly`). In naive counting every
+  /// line with a sector is an operation, so none can be left out.
+  public static let actionsNotNeeded = BlockActionSet([
+    .sleepRequest, .plug, .unplugIO, .unplugTimer, .bounce, .remap, .abort, .driverData, .message,
+  ])
+
+  private var requests = SectorKeyedTable<InFlightRequest>(capacity: 64)
+  private var bios = SectorKeyedTable<QueuedBio>(capacity: 64)
   private var slots: [ReorderSlot] = []
   private var head = 0
   private var firstSequence: UInt64 = 0
   private var lastTime: UInt64 = 0
   private var eventsSinceBioPrune = 0
+  /// The reorder buffer changed (a request finished or was dropped, or a new oldest one
+  /// arrived): release what is ready after this event.
+  private var releaseDue = false
+  /// When the oldest unfinished request may be given up: until then, events that do not
+  /// touch the reorder buffer need not look at it.
+  private var giveUpCheckTime = UInt64.max
 
   public init(mode: CountingMode = .completion, order: OperationOrder = .issue) {
     self.mode = mode
@@ -43,7 +56,7 @@ public struct RequestAssembler {
   @inline(__always)
   public mutating func consume(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
     counters.events += 1
-    counters.actionCounts[Int(event.action.rawValue)] += 1
+    counters.actionCounts.add(event.action)
     // A split line names the bio it splits, not data of its own (text traces print no length).
     let sized = event.sectors > 0 && event.action != .split
     if sized { counters.sizedLines += 1 }
@@ -166,7 +179,7 @@ public struct RequestAssembler {
     default:
       break
     }
-    releaseReady(into: &output)
+    if releaseDue || lastTime >= giveUpCheckTime { releaseReady(into: &output) }
   }
 
   /// A request first seen on this line; its owner is the task that queued its bio, when the
@@ -267,6 +280,8 @@ public struct RequestAssembler {
 
   private mutating func appendSlot(_ request: InFlightRequest?, time: UInt64) -> UInt64 {
     let sequence = firstSequence &+ UInt64(slots.count - head)
+    // A new oldest request, or too many held: the buffer needs a look after this event.
+    if slots.count == head || slots.count - head >= maxPending { releaseDue = true }
     slots.append(
       ReorderSlot(
         state: .pending, issueTime: time, sector: request?.sector ?? 0,
@@ -288,6 +303,7 @@ public struct RequestAssembler {
   private mutating func markDropped(_ sequence: UInt64) {
     guard let index = slotIndex(sequence) else { return }
     slots[index].state = .dropped
+    releaseDue = true
   }
 
   private mutating func emit(_ operation: BlockOperation, sequence: UInt64, into output: inout ContiguousArray<BlockOperation>) {
@@ -297,18 +313,23 @@ public struct RequestAssembler {
     } else if let index = slotIndex(sequence) {
       slots[index].operation = operation
       slots[index].state = .done
+      releaseDue = true
     }
   }
 
   @inline(__always)
   private mutating func releaseReady(into output: inout ContiguousArray<BlockOperation>) {
+    releaseDue = false
+    giveUpCheckTime = UInt64.max
     while head < slots.count {
-      let slot = slots[head]
-      switch slot.state {
-      case .done: output.append(slot.operation)
+      switch slots[head].state {
+      case .done: output.append(slots[head].operation)
       case .dropped: break
       case .pending:
-        guard giveUp(slot, into: &output) else {
+        guard giveUp(slots[head], into: &output) else {
+          let patience = counters.completionLines == 0 ? dispatchFallbackAfterNanoseconds : staleAfterNanoseconds
+          let (deadline, overflow) = slots[head].issueTime.addingReportingOverflow(patience)
+          giveUpCheckTime = overflow ? UInt64.max : deadline
           compactSlots()
           return
         }

@@ -2,35 +2,41 @@
 /// in flight. Swift's Dictionary hashes with SipHash, which costs more than the rest of an
 /// event's processing; this table uses one multiply and linear probing, and deletes by
 /// backward shift so it never fills with tombstones.
+///
+/// Every operation works on the one array of slots through a pointer: a table operation per
+/// trace event is in the hot loop, and separate arrays cost a bounds and sharing check each.
 struct SectorKeyedTable<Value> {
-  private var sectors: [UInt64]
-  private var devices: [UInt32]
-  private var used: [Bool]
-  private var values: [Value?]
+  private struct Slot {
+    var sector: UInt64
+    var device: UInt32
+    /// nil: the slot is free.
+    var value: Value?
+  }
+
+  private var slots: [Slot]
   private var mask: Int
   private(set) var count = 0
 
   init(capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
-    sectors = Array(repeating: 0, count: size)
-    devices = Array(repeating: 0, count: size)
-    used = Array(repeating: false, count: size)
-    values = Array(repeating: nil, count: size)
+    slots = Array(repeating: Slot(sector: 0, device: 0, value: nil), count: size)
     mask = size - 1
   }
 
   @inline(__always)
-  private func home(_ sector: UInt64, _ device: UInt32) -> Int {
+  private static func home(_ sector: UInt64, _ device: UInt32, _ mask: Int) -> Int {
     let mixed = (sector ^ (UInt64(device) << 40)) &* 0x9E37_79B9_7F4A_7C15
     return Int(truncatingIfNeeded: mixed >> 20) & mask
   }
 
   @inline(__always)
-  private func slot(of sector: UInt64, _ device: UInt32) -> Int? {
-    var index = home(sector, device)
-    while used[index] {
-      if sectors[index] == sector, devices[index] == device { return index }
+  private static func index(
+    of sector: UInt64, _ device: UInt32, in slots: UnsafeBufferPointer<Slot>, _ mask: Int
+  ) -> Int? {
+    var index = home(sector, device, mask)
+    while slots[index].value != nil {
+      if slots[index].sector == sector, slots[index].device == device { return index }
       index = (index + 1) & mask
     }
     return nil
@@ -38,99 +44,87 @@ struct SectorKeyedTable<Value> {
 
   /// The slot holding the key, for in-place access through `subscript(slot:)`.
   @inline(__always)
-  func find(_ sector: UInt64, _ device: DeviceNumber) -> Int? { slot(of: sector, device.raw) }
+  func find(_ sector: UInt64, _ device: DeviceNumber) -> Int? {
+    let mask = mask
+    return slots.withUnsafeBufferPointer { Self.index(of: sector, device.raw, in: $0, mask) }
+  }
 
   /// The value in a slot returned by `find`; valid until the next insert or remove.
   subscript(slot index: Int) -> Value {
-    get { values[index]! }
-    set { values[index] = newValue }
+    get { slots[index].value! }
+    set { slots[index].value = newValue }
   }
 
   /// The value stored for the key, if any.
   func value(_ sector: UInt64, _ device: DeviceNumber) -> Value? {
-    guard let index = slot(of: sector, device.raw) else { return nil }
-    return values[index]
+    guard let index = find(sector, device) else { return nil }
+    return slots[index].value
   }
 
   /// Stores `value` under the key, replacing any value there.
   mutating func insert(_ value: Value, _ sector: UInt64, _ device: DeviceNumber) {
     if (count + 1) * 2 > mask + 1 { grow() }
-    var index = home(sector, device.raw)
-    while used[index] {
-      if sectors[index] == sector, devices[index] == device.raw {
-        values[index] = value
-        return
+    let mask = mask
+    let added = slots.withUnsafeMutableBufferPointer { slots in
+      var index = Self.home(sector, device.raw, mask)
+      while slots[index].value != nil {
+        if slots[index].sector == sector, slots[index].device == device.raw {
+          slots[index].value = value
+          return false
+        }
+        index = (index + 1) & mask
       }
-      index = (index + 1) & mask
+      slots[index] = Slot(sector: sector, device: device.raw, value: value)
+      return true
     }
-    used[index] = true
-    sectors[index] = sector
-    devices[index] = device.raw
-    values[index] = value
-    count += 1
+    if added { count += 1 }
   }
 
   /// Removes and returns the value for the key.
   @discardableResult
   mutating func remove(_ sector: UInt64, _ device: DeviceNumber) -> Value? {
-    guard var hole = slot(of: sector, device.raw) else { return nil }
-    let removed = values[hole]
-    values[hole] = nil
-    used[hole] = false
-    count -= 1
-    // Backward-shift deletion: move later members of the probe run into the hole.
-    var index = (hole + 1) & mask
-    while used[index] {
-      let wanted = home(sectors[index], devices[index])
-      let distanceFromHome = (index - wanted) & mask
-      let distanceToHole = (index - hole) & mask
-      if distanceFromHome >= distanceToHole {
-        used[hole] = true
-        sectors[hole] = sectors[index]
-        devices[hole] = devices[index]
-        values[hole] = values[index]
-        used[index] = false
-        values[index] = nil
-        hole = index
+    let mask = mask
+    let removed: Value? = slots.withUnsafeMutableBufferPointer { slots in
+      guard var hole = Self.index(of: sector, device.raw, in: UnsafeBufferPointer(slots), mask) else { return nil }
+      let removed = slots[hole].value
+      slots[hole].value = nil
+      // Backward-shift deletion: move later members of the probe run into the hole.
+      var index = (hole + 1) & mask
+      while slots[index].value != nil {
+        let wanted = Self.home(slots[index].sector, slots[index].device, mask)
+        let distanceFromHome = (index - wanted) & mask
+        let distanceToHole = (index - hole) & mask
+        if distanceFromHome >= distanceToHole {
+          slots[hole] = slots[index]
+          slots[index].value = nil
+          hole = index
+        }
+        index = (index + 1) & mask
       }
-      index = (index + 1) & mask
+      return removed
     }
+    if removed != nil { count -= 1 }
     return removed
   }
 
   /// Removes every entry for which `shouldRemove` is true (used to drop stale bios).
   mutating func removeAll(where shouldRemove: (Value) -> Bool) {
-    var kept: [(UInt64, UInt32, Value)] = []
-    for index in 0...mask where used[index] {
-      if let value = values[index], !shouldRemove(value) { kept.append((sectors[index], devices[index], value)) }
-    }
-    for index in 0...mask {
-      used[index] = false
-      values[index] = nil
-    }
-    count = 0
-    for (sector, device, value) in kept { insert(value, sector, DeviceNumber(raw: device)) }
+    let kept = slots.filter { slot in slot.value.map { !shouldRemove($0) } ?? false }
+    rebuild(size: mask + 1, from: kept)
   }
 
   /// Every value, in no particular order.
-  var allValues: [Value] {
-    var result: [Value] = []
-    result.reserveCapacity(count)
-    for index in 0...mask where used[index] { if let value = values[index] { result.append(value) } }
-    return result
-  }
+  var allValues: [Value] { slots.compactMap(\.value) }
 
   private mutating func grow() {
-    let old = (sectors, devices, used, values)
-    let size = (mask + 1) * 2
-    sectors = Array(repeating: 0, count: size)
-    devices = Array(repeating: 0, count: size)
-    used = Array(repeating: false, count: size)
-    values = Array(repeating: nil, count: size)
+    let old = slots.filter { $0.value != nil }
+    rebuild(size: (mask + 1) * 2, from: old)
+  }
+
+  private mutating func rebuild(size: Int, from kept: [Slot]) {
+    slots = Array(repeating: Slot(sector: 0, device: 0, value: nil), count: size)
     mask = size - 1
     count = 0
-    for index in old.2.indices where old.2[index] {
-      insert(old.3[index]!, old.0[index], DeviceNumber(raw: old.1[index]))
-    }
+    for slot in kept { insert(slot.value!, slot.sector, DeviceNumber(raw: slot.device)) }
   }
 }

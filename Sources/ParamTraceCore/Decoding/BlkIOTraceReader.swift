@@ -64,6 +64,8 @@ struct BlkIOTraceReader {
   // MARK: State
 
   var options: DecoderOptions
+  /// `options.countedOnly`, read once per record.
+  let countedOnly: BlockActionSet
   /// Bytes before each record: 0 for blktrace files, 16 (u32 pid, u32 cpu, u64 ts) for the
   /// ftrace binary output with context info.
   var prefixLength: Int
@@ -76,15 +78,13 @@ struct BlkIOTraceReader {
   var diagnostics = TraceDiagnostics()
   var markers: [TraceMarker] = []
   /// pid → comm from BLK_TN_PROCESS notes.
-  var processNames: [Int32: CommName] = [:]
-  /// The last pid looked up and its name, so runs of one pid cost no hash lookup.
-  var cachedPid: Int32 = -1
-  var cachedComm = CommName()
+  var processNames = ProcessNameTable()
   /// Set by `decode` when it stopped for good (truncated tail at the end).
   var finished = false
 
   init(options: DecoderOptions, prefixLength: Int, acceptsLostEventLines: Bool) {
     self.options = options
+    countedOnly = options.countedOnly
     self.prefixLength = prefixLength
     self.acceptsLostEventLines = acceptsLostEventLines
   }
@@ -127,6 +127,11 @@ struct BlkIOTraceReader {
           break
         }
       }
+      let runEnd = decodeEventRun(bytes, from: at, end: end, into: &events)
+      if runEnd != at {
+        at = runEnd
+        continue records  // what stopped the run may be a lost-events line: look again
+      }
       if end - at < minimum { break }
       let raw = bytes.loadUnaligned(fromByteOffset: at + prefix, as: UInt32.self)
       guard let (bigEndian, version) = Self.magicInfo(raw) else {
@@ -161,6 +166,69 @@ struct BlkIOTraceReader {
       finished = true
     }
     streamOffset += at
+    return at
+  }
+
+  /// The common case at full speed: consecutive little-endian version-7 records of events
+  /// (not notes, no cgroup id), decoded without the general path's per-field choice of byte
+  /// order and per-record error handling. Stops at the first record that needs the general
+  /// path, or more bytes, and returns its offset.
+  @inline(__always)
+  private mutating func decodeEventRun(
+    _ bytes: UnsafeRawBufferPointer, from start: Int, end: Int, into events: inout ContiguousArray<BlockEvent>
+  ) -> Int {
+    let prefix = prefixLength
+    let minimum = prefix + Self.headerSize
+    let magic = Self.magicBase | UInt32(Self.supportedVersion)
+    let special = Self.notifyCategory | Self.cgroupFlag
+    var at = start
+    // Consecutive records mostly come from one task: look its name up once per run of it.
+    var lastPid: Int32 = -1
+    var lastComm = CommName()
+    while end - at >= minimum {
+      if acceptsLostEventLines, bytes[at] == 0x43 { break }  // maybe "CPU:N [LOST n EVENTS]"
+      let header = at + prefix
+      guard UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header, as: UInt32.self)) == magic else { break }
+      let action = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 28, as: UInt32.self))
+      guard action & special == 0, let kind = Self.action(code: action & 0xFFFF) else { break }
+      let pduLength = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 46, as: UInt16.self)))
+      guard end - at >= minimum + pduLength else { break }
+      at += minimum + pduLength
+      let byteCount = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 24, as: UInt32.self))
+      if countedOnly.contains(kind) {
+        diagnostics.countedOnly.add(kind)
+        if byteCount >= 512 { diagnostics.countedOnlySizedEvents += 1 }
+        continue
+      }
+      var detail: UInt64 = 0
+      switch kind {
+      case .unplugIO, .unplugTimer, .split:
+        if pduLength >= 8 { detail = loadBigEndian64(bytes, header + Self.headerSize) }
+      case .remap:
+        if pduLength >= 16 { detail = loadBigEndian64(bytes, header + Self.headerSize + 8) }
+      default:
+        break
+      }
+      let pid = Int32(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 32, as: UInt32.self)))
+      if pid != lastPid {
+        lastPid = pid
+        lastComm = processNames.name(of: pid)
+      }
+      events.append(
+        BlockEvent(
+          time: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 8, as: UInt64.self)),
+          sector: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 16, as: UInt64.self)),
+          sectors: byteCount >> 9,
+          device: DeviceNumber(raw: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 36, as: UInt32.self))),
+          pid: pid,
+          cpu: UInt16(truncatingIfNeeded: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 40, as: UInt32.self))),
+          action: kind,
+          flags: Self.flags(categories: action >> 16, bytes: byteCount),
+          error: Int16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 44, as: UInt16.self))),
+          comm: lastComm,
+          detail: detail))
+    }
+    if at != start { resynchronizing = false }
     return at
   }
 
@@ -260,26 +328,18 @@ struct BlkIOTraceReader {
     let code = action & 0xFEFF & 0xFFFF
 
     if action & Self.notifyCategory != 0 {
-      switch code {
-      case Self.noteProcess:
-        let comm = CommName(bytes: bytes, start: pduStart, end: pduStart + pduCount)
-        processNames[pid] = comm
-        if pid == cachedPid { cachedComm = comm }
-      case Self.noteMessage:
-        var stop = pduStart
-        let limit = pduStart + pduCount
-        while stop < limit, bytes[stop] != 0 { stop += 1 }
-        while stop > pduStart, bytes[stop - 1] == 0x0A { stop -= 1 }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[pduStart..<stop]), as: UTF8.self)
-        markers.append(TraceMarker(time: load(UInt64.self, bytes, at + 8, bigEndian), text: text))
-      default:
-        break  // BLK_TN_TIMESTAMP (wall clock at start) and unknown notes: nothing to keep
-      }
+      decodeNote(code: code, pid: pid, bytes, at: at, pduStart: pduStart, pduCount: pduCount, bigEndian: bigEndian)
       return nil
     }
 
-    guard code >= 1, code <= 17, let kind = BlockAction(rawValue: UInt8(code)) else {
+    guard let kind = Self.action(code: code) else {
       return .badRecord("unknown action code \(code) (action word 0x\(String(action, radix: 16)))")
+    }
+    let byteCount = load(UInt32.self, bytes, at + 24, bigEndian)
+    if countedOnly.contains(kind) {
+      diagnostics.countedOnly.add(kind)
+      if byteCount >= 512 { diagnostics.countedOnlySizedEvents += 1 }
+      return nil
     }
     var detail: UInt64 = 0
     switch kind {
@@ -289,11 +349,6 @@ struct BlkIOTraceReader {
       if pduCount >= 16 { detail = loadBigEndian64(bytes, pduStart + 8) }
     default:
       break
-    }
-    let byteCount = load(UInt32.self, bytes, at + 24, bigEndian)
-    if pid != cachedPid {
-      cachedPid = pid
-      cachedComm = processNames[pid] ?? CommName()
     }
     events.append(
       BlockEvent(
@@ -306,8 +361,55 @@ struct BlkIOTraceReader {
         action: kind,
         flags: Self.flags(categories: action >> 16, bytes: byteCount),
         error: Int16(bitPattern: load(UInt16.self, bytes, at + 44, bigEndian)),
-        comm: cachedComm,
+        comm: processNames.name(of: pid),
         detail: detail))
     return nil
+  }
+
+  /// A BLK_TN_PROCESS note names a task; a BLK_TN_MESSAGE note is a marker. Out of line: notes
+  /// are rare, and keeping them out of `decodeRecord` keeps the per-event path small.
+  @inline(never)
+  private mutating func decodeNote(
+    code: UInt32, pid: Int32, _ bytes: UnsafeRawBufferPointer, at: Int, pduStart: Int, pduCount: Int, bigEndian: Bool
+  ) {
+    switch code {
+    case Self.noteProcess:
+      let comm = CommName(bytes: bytes, start: pduStart, end: pduStart + pduCount)
+      processNames.learn(pid: pid, comm: comm)
+    case Self.noteMessage:
+      var stop = pduStart
+      let limit = pduStart + pduCount
+      while stop < limit, bytes[stop] != 0 { stop += 1 }
+      while stop > pduStart, bytes[stop - 1] == 0x0A { stop -= 1 }
+      let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[pduStart..<stop]), as: UTF8.self)
+      markers.append(TraceMarker(time: load(UInt64.self, bytes, at + 8, bigEndian), text: text))
+    default:
+      break  // BLK_TN_TIMESTAMP (wall clock at start) and unknown notes: nothing to keep
+    }
+  }
+
+  /// The action of a `__BLK_TA_*` code (1 to 17); nil for any other.
+  @inline(__always)
+  static func action(code: UInt32) -> BlockAction? {
+    switch code {
+    case 1: .queue
+    case 2: .backmerge
+    case 3: .frontmerge
+    case 4: .getRequest
+    case 5: .sleepRequest
+    case 6: .requeue
+    case 7: .issue
+    case 8: .complete
+    case 9: .plug
+    case 10: .unplugIO
+    case 11: .unplugTimer
+    case 12: .insert
+    case 13: .split
+    case 14: .bounce
+    case 15: .remap
+    case 16: .abort
+    case 17: .driverData
+    default: nil
+    }
   }
 }

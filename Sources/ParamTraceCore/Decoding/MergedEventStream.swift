@@ -10,12 +10,10 @@ public struct MergedEventStream: EventBatchSource {
   private var exhausted: [Bool]
   private var started = false
   /// Events per output batch (the last batch of the input may hold fewer).
-  public var outputBatchSize = 1 << 16
+  public var outputBatchSize = 1 << 15
   /// Whether empty `comm`s are filled from other events of the same pid (see `init`).
   public let fillsProcessNames: Bool
-  private var names: [Int32: CommName] = [:]
-  private var cachedPid: Int32 = -1
-  private var cachedComm = CommName()
+  private var names = ProcessNameTable()
 
   /// - Parameters:
   ///   - sources: the inputs, each in time order. Their index breaks ties between equal times.
@@ -49,45 +47,103 @@ public struct MergedEventStream: EventBatchSource {
   }
 
   public mutating func nextBatch(into batch: inout ContiguousArray<BlockEvent>) throws -> Bool {
-    batch.removeAll(keepingCapacity: true)
-    if sources.count == 1, !fillsProcessNames { return try sources[0].nextBatch(into: &batch) }
+    if sources.count == 1, !fillsProcessNames {
+      batch.removeAll(keepingCapacity: true)
+      return try sources[0].nextBatch(into: &batch)
+    }
     if !started {
       started = true
       for index in sources.indices { try refill(index) }
     }
     let capacity = outputBatchSize
-    batch.reserveCapacity(capacity)
-    while batch.count < capacity {
-      // The source with the earliest next event; the lower index wins a tie.
-      var best = -1
-      var bestTime = UInt64.max
-      for index in sources.indices where !exhausted[index] {
-        let time = pending[index][positions[index]].time
-        if best < 0 || time < bestTime {
-          best = index
-          bestTime = time
-        }
+    // The output is written in place through a pointer, not appended run by run.
+    batch = try ContiguousArray(unsafeUninitializedCapacity: capacity) { output, written in
+      written = 0
+      while written < capacity {
+        let live = sources.indices.filter { !exhausted[$0] }
+        if live.isEmpty { break }
+        // Merge until the batch is full or a source's batch runs out; then fetch its next one.
+        guard let drained = mergeRound(live: live, into: output.baseAddress!, written: &written, capacity: capacity)
+        else { break }
+        try refill(drained)
       }
-      if best < 0 { break }
-      // Take events from `best` while they sort before every other source's next event.
-      var limit = UInt64.max
-      for index in sources.indices where index != best && !exhausted[index] {
-        let time = pending[index][positions[index]].time
-        limit = min(limit, index > best ? time : time - 1)
-      }
-      let runStart = batch.count
-      let first = positions[best]
-      var stop = first
-      let stopMax = min(pending[best].count, first + (capacity - batch.count))
-      pending[best].withUnsafeBufferPointer { events in
-        while stop < stopMax, events[stop].time <= limit { stop += 1 }
-      }
-      batch.append(contentsOf: pending[best][first..<stop])
-      positions[best] = stop
-      if fillsProcessNames { fillNames(&batch, from: runStart) }
-      if stop == pending[best].count { try refill(best) }
     }
     return !batch.isEmpty
+  }
+
+  /// Copies runs of events from the `live` sources' pending batches to `output`, in time
+  /// order, until it holds `capacity` events (returns nil) or one source's pending batch is
+  /// used up (returns that source's index). Names events when asked (`fillsProcessNames`).
+  ///
+  /// Traces interleave their per-CPU files finely (runs of about five events), so the cost
+  /// per run matters: the pending batches are read through pointers held for the whole round.
+  private mutating func mergeRound(
+    live: [Int], into output: UnsafeMutablePointer<BlockEvent>, written: inout Int, capacity: Int
+  ) -> Int? {
+    var cursor = live.map { positions[$0] }
+    let fills = fillsProcessNames
+    let drained: Int? = Self.withBuffers(of: pending, live[...], []) { buffers in
+      // Each live source's next event time; `live` is in source order, so on equal times
+      // the lower position in `live` (the lower source index) goes first.
+      var next = buffers.indices.map { buffers[$0][cursor[$0]].time }
+      let count = buffers.count
+      // The last pid named or learned, and its name: runs of one task skip the table.
+      var lastPid: Int32 = -1
+      var lastComm = CommName()
+      while written < capacity {
+        var best = 0
+        for candidate in 1..<count where next[candidate] < next[best] { best = candidate }
+        // Take events from `best` while they sort before every other source's next event.
+        // A source before `best` has a later next time (else it would be best): no underflow.
+        var limit = UInt64.max
+        for other in 0..<count where other != best {
+          limit = min(limit, other > best ? next[other] : next[other] - 1)
+        }
+        let events = buffers[best]
+        let first = cursor[best]
+        let stopMax = min(events.count, first + (capacity - written))
+        var stop = first + 1
+        while stop < stopMax, events[stop].time <= limit { stop += 1 }
+        if fills {
+          for index in first..<stop {
+            var event = events[index]
+            if event.pid != lastPid || (!event.comm.isEmpty && event.comm != lastComm) {
+              if event.comm.isEmpty {
+                lastComm = names.name(of: event.pid)
+              } else {
+                names.learn(pid: event.pid, comm: event.comm)
+                lastComm = event.comm
+              }
+              lastPid = event.pid
+            }
+            event.comm = lastComm
+            (output + written).initialize(to: event)
+            written += 1
+          }
+        } else {
+          (output + written).initialize(from: events.baseAddress! + first, count: stop - first)
+          written += stop - first
+        }
+        cursor[best] = stop
+        if stop == events.count { return best }
+        next[best] = events[stop].time
+      }
+      return nil
+    }
+    for (slot, index) in live.enumerated() { positions[index] = cursor[slot] }
+    return drained.map { live[$0] }
+  }
+
+  /// Calls `body` with pointers to the batches of `sources` (given by index), all valid at
+  /// once: one nested `withUnsafeBufferPointer` per source.
+  private static func withBuffers<R>(
+    of batches: [ContiguousArray<BlockEvent>], _ sources: ArraySlice<Int>, _ held: [UnsafeBufferPointer<BlockEvent>],
+    _ body: ([UnsafeBufferPointer<BlockEvent>]) -> R
+  ) -> R {
+    guard let first = sources.first else { return body(held) }
+    return batches[first].withUnsafeBufferPointer { buffer in
+      withBuffers(of: batches, sources.dropFirst(), held + [buffer], body)
+    }
   }
 
   /// Fetches the next batch of source `index` once its current one is used up.
@@ -99,26 +155,6 @@ public struct MergedEventStream: EventBatchSource {
         pending[index] = []
       } else if !pending[index].isEmpty {
         return
-      }
-    }
-  }
-
-  /// Learns pid → comm from named events and names the unnamed ones, in output order.
-  private mutating func fillNames(_ batch: inout ContiguousArray<BlockEvent>, from start: Int) {
-    batch.withUnsafeMutableBufferPointer { events in
-      for k in start..<events.count {
-        let pid = events[k].pid
-        if events[k].comm.isEmpty {
-          if pid != cachedPid {
-            cachedPid = pid
-            cachedComm = names[pid] ?? CommName()
-          }
-          events[k].comm = cachedComm
-        } else if pid != cachedPid || events[k].comm != cachedComm {
-          cachedPid = pid
-          cachedComm = events[k].comm
-          names[pid] = cachedComm
-        }
       }
     }
   }

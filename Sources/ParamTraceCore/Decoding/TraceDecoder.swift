@@ -44,8 +44,13 @@ public struct DecoderOptions: Sendable, Hashable {
   public var sourceName: String
   /// Stop at the first malformed line or record instead of counting and skipping it.
   public var strict: Bool
-  public init(sourceName: String = "", strict: Bool = false) {
+  /// Events of these actions are not wanted as events: a decoder may count them in
+  /// `diagnostics.countedOnly` instead of emitting them (and must count each event it does
+  /// not emit). A hint: decoders that cannot skip early emit them as usual.
+  public var countedOnly: BlockActionSet
+  public init(sourceName: String = "", strict: Bool = false, countedOnly: BlockActionSet = []) {
     self.sourceName = sourceName
     self.strict = strict
+    self.countedOnly = countedOnly
   }
 }

@@ -60,6 +60,10 @@ public struct TraceDiagnostics: Sendable, Hashable {
   public var ignoredLines: Int = 0
   /// Events the tracer says it lost (ftrace `LOST n EVENTS`, blktrace drops).
   public var lostEvents: Int = 0
+  /// Events of `DecoderOptions.countedOnly` actions that were counted, not emitted.
+  public var countedOnly = ActionTally()
+  /// How many of those carried a sector and a length.
+  public var countedOnlySizedEvents = 0
   /// The first errors, kept verbatim so the user can find them.
   public var samples: [TraceParseError] = []
   /// How many samples to keep.
@@ -78,6 +82,8 @@ public struct TraceDiagnostics: Sendable, Hashable {
     malformed += other.malformed
     ignoredLines += other.ignoredLines
     lostEvents += other.lostEvents
+    countedOnly.merge(other.countedOnly)
+    countedOnlySizedEvents += other.countedOnlySizedEvents
     for sample in other.samples where samples.count < Self.sampleLimit { samples.append(sample) }
   }
 }

@@ -18,6 +18,12 @@ public struct IntervalUnion: Sendable {
   @inline(__always)
   public mutating func insert(_ start: UInt64, _ end: UInt64) {
     guard end > start else { return }
+    // Sequential reads extend the previous interval: merge them here instead of sorting
+    // them later.
+    if let last = pending.last, start >= last.start, start <= last.end {
+      if end > last.end { pending[pending.count - 1].end = end }
+      return
+    }
     pending.append(Interval(start: start, end: end))
     if pending.count >= max(1 << 16, merged.count) { consolidate() }
   }

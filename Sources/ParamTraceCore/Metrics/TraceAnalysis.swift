@@ -16,6 +16,11 @@ public struct AnalysisOptions: Sendable, Hashable {
   public var model: ModelLayout?
   public init() {}
 
+  /// Actions the analysis needs no events of: pass as `DecoderOptions.countedOnly`.
+  public var actionsNotNeeded: BlockActionSet {
+    counting == .naive ? [] : RequestAssembler.actionsNotNeeded
+  }
+
   /// True when figures are to be split into load and decode.
   public var splitsPhases: Bool { decodeFromNanoseconds != nil || decodeMarker != nil }
 }
@@ -160,7 +165,8 @@ public struct TraceAnalysisRun {
     operations.removeAll(keepingCapacity: true)
     assembler.finish(into: &operations)
     account(accepted)
-    let counters = assembler.counters
+    var counters = assembler.counters
+    counters.addCountedOnly(diagnostics)
     var phases: PhaseSplit?
     if var load, var decode {
       phases = PhaseSplit(

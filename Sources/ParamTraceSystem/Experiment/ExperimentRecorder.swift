@@ -227,7 +227,8 @@ public enum ExperimentRecorder {
   }
 
   static func analyze(_ recording: TraceRecordingResult, options: AnalysisOptions) throws -> TraceAnalysis {
-    var source = try TraceInputs.open(paths: recording.files, format: recording.format, strict: false)
+    var source = try TraceInputs.open(
+      paths: recording.files, format: recording.format, strict: false, countedOnly: options.actionsNotNeeded)
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()
     while try source.nextBatch(into: &batch) { run.consume(batch, markers: source.markers) }

@@ -22,7 +22,8 @@ public enum ReportTracePass {
     var data = TracePlotData(setup: setup)
     do {
       let format = manifest[path: "trace", "format"]?.string.flatMap(TraceFormat.init(rawValue:))
-      var source = try TraceInputs.open(paths: files, format: format, strict: false)
+      var source = try TraceInputs.open(
+        paths: files, format: format, strict: false, countedOnly: options.actionsNotNeeded)
       var run = TraceAnalysisRun(options: options)
       var batch = ContiguousArray<BlockEvent>()
       while try source.nextBatch(into: &batch) {
