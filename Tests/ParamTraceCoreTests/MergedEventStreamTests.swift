@@ -92,7 +92,8 @@ struct PreparedEventSource: EventBatchSource {
   @Test(arguments: [4, 9])
   func fillsNamesLikeASequentialPass(seed: UInt64) throws {
     var random = SplitMix64(seed: seed)
-    let pids: [Int32] = (0..<40).map { Int32($0) * 1024 + 5 } + (0..<1500).map { Int32($0) }
+    // pid -1 (a u32 pid of 0xFFFFFFFF in a crafted trace) shares its cache slot with 1023.
+    let pids: [Int32] = [-1, 1023] + (0..<38).map { Int32($0) * 1024 + 5 } + (0..<1500).map { Int32($0) }
     let names = (0..<6).map { CommName("task-\($0)") }
     var inputs: [[BlockEvent]] = []
     for source in 0..<3 {

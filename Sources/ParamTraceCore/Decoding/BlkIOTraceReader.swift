@@ -184,7 +184,7 @@ struct BlkIOTraceReader {
     var at = start
     // Consecutive records mostly come from one task: look its name up once per run of it.
     var lastPid: Int32 = -1
-    var lastComm = CommName()
+    var lastComm = processNames.name(of: lastPid)
     while end - at >= minimum {
       if acceptsLostEventLines, bytes[at] == 0x43 { break }  // maybe "CPU:N [LOST n EVENTS]"
       let header = at + prefix

@@ -89,7 +89,7 @@ public struct MergedEventStream: EventBatchSource {
       let count = buffers.count
       // The last pid named or learned, and its name: runs of one task skip the table.
       var lastPid: Int32 = -1
-      var lastComm = CommName()
+      var lastComm = names.name(of: lastPid)
       while written < capacity {
         var best = 0
         for candidate in 1..<count where next[candidate] < next[best] { best = candidate }

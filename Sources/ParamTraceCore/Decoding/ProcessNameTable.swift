@@ -18,7 +18,8 @@ struct ProcessNameTable {
   private var slots: [Slot]
 
   init() {
-    // pid -1 never occurs in a trace (the kernel's pids are ≥ 0): an empty slot.
+    // Empty slots say "pid -1 has no name". Only pid -1 maps to the last slot, and it has
+    // no name until learned: true. Other slots never see pid -1 looked up.
     slots = Array(repeating: Slot(pid: -1, comm: CommName()), count: Self.slotCount)
   }
 
