@@ -297,15 +297,12 @@ func analyzeCommand(_ arguments: [String]) throws {
     var source: any EventBatchSource = prefetch ? PrefetchingEventSource(opened) : opened
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()
-    var count = 0
-    while try source.nextBatch(into: &batch) {
-      count += batch.count
-      run.consume(batch)
-    }
+    while try source.nextBatch(into: &batch) { run.consume(batch) }
     let analysis = run.finish(diagnostics: source.diagnostics)
     FileHandle.standardError.write(
       Data("analyze: \(analysis.figures.operations) operations, re-read \(analysis.figures.rereadFactor ?? 0)\n".utf8))
-    return (count, paths.reduce(0) { $0 + inputBytes($1) })
+    // Every event of the trace, also those the decoders only counted (`countedOnly`).
+    return (analysis.assembly.events, paths.reduce(0) { $0 + inputBytes($1) })
   }
   print(result.line)
 }
