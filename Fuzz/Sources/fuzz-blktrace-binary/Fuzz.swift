@@ -4,7 +4,7 @@ import ParamTraceCore
 // libFuzzer entry point (built with -sanitize=fuzzer -parse-as-library; see Fuzz/Package.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  fuzzDecoder(data, size) { BlktraceBinaryDecoder(options: $0) }
+  fuzzDecoder(data, size, skipsCountedOnly: true) { BlktraceBinaryDecoder(options: $0) }
   return 0
 }
 

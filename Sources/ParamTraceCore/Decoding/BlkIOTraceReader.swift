@@ -170,7 +170,7 @@ struct BlkIOTraceReader {
   }
 
   /// The common case at full speed: consecutive little-endian version-7 records of events
-  /// (not notes, no cgroup id), decoded without the general path's per-field choice of byte
+  /// (not notes; with or without a cgroup id), decoded without the general path's per-field choice of byte
   /// order and per-record error handling. Stops at the first record that needs the general
   /// path, or more bytes, and returns its offset.
   @inline(__always)
@@ -180,7 +180,6 @@ struct BlkIOTraceReader {
     let prefix = prefixLength
     let minimum = prefix + Self.headerSize
     let magic = Self.magicBase | UInt32(Self.supportedVersion)
-    let special = Self.notifyCategory | Self.cgroupFlag
     var at = start
     // Consecutive records mostly come from one task: look its name up once per run of it.
     var lastPid: Int32 = -1
@@ -190,9 +189,15 @@ struct BlkIOTraceReader {
       let header = at + prefix
       guard UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header, as: UInt32.self)) == magic else { break }
       let action = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 28, as: UInt32.self))
-      guard action & special == 0, let kind = Self.action(code: action & 0xFFFF) else { break }
+      guard action & Self.notifyCategory == 0, let kind = Self.action(code: action & 0xFEFF & 0xFFFF) else { break }
       let pduLength = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 46, as: UInt16.self)))
       guard end - at >= minimum + pduLength else { break }
+      // With __BLK_TA_CGROUP an 8-byte cgroup id starts the pdu (too short: the general path
+      // reports the record).
+      let cgroupBytes = action & Self.cgroupFlag != 0 ? 8 : 0
+      guard pduLength >= cgroupBytes else { break }
+      let pduStart = header + Self.headerSize + cgroupBytes
+      let pduCount = pduLength - cgroupBytes
       at += minimum + pduLength
       let byteCount = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 24, as: UInt32.self))
       if countedOnly.contains(kind) {
@@ -203,9 +208,9 @@ struct BlkIOTraceReader {
       var detail: UInt64 = 0
       switch kind {
       case .unplugIO, .unplugTimer, .split:
-        if pduLength >= 8 { detail = loadBigEndian64(bytes, header + Self.headerSize) }
+        if pduCount >= 8 { detail = loadBigEndian64(bytes, pduStart) }
       case .remap:
-        if pduLength >= 16 { detail = loadBigEndian64(bytes, header + Self.headerSize + 8) }
+        if pduCount >= 16 { detail = loadBigEndian64(bytes, pduStart + 8) }
       default:
         break
       }
