@@ -4,8 +4,15 @@
 # one run, the model warm in the page cache (no memory budget). Prints median, min and max of
 # the eval tokens/s of each and the slowdown of the medians.
 #
+# With BUDGET_MIB set, both run under that memory limit, so the model does not fit and every
+# token re-reads part of it from disk: the traced runs use `record --budget`, the plain runs a
+# memory cgroup this script makes with the same limit (cgroup v1 or v2 with the memory
+# controller; removed at the end). That measures tracing while the disk is busy, which the warm
+# runs (no I/O to trace) do not.
+#
 # usage: scripts/record-overhead.sh [N] [TOKENS]     (default 5 runs each, 16 tokens)
-# Environment: BUILD_ROOT (see below), TWIN_LIKE (default llama-2-7b-chat.Q4_K_M), TWIN_SCALE (default 0.1).
+# Environment: BUILD_ROOT (see below), TWIN_LIKE (default llama-2-7b-chat.Q4_K_M), TWIN_SCALE
+# (default 0.1), BUDGET_MIB (default none: warm runs).
 # Needs root (tracefs). Holds /tmp/paramtrace-machine-tests.lock for the whole measurement.
 set -euo pipefail
 N=${1:-5}
@@ -21,7 +28,47 @@ if [ "${PARAMTRACE_LOCK_HELD:-}" != 1 ]; then
 fi
 PARAMTRACE=$BUILD_ROOT/.build-perf/release/paramtrace
 WORK=$(mktemp -d /var/tmp/paramtrace-record-overhead.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+CGROUP=""
+cleanup() {
+  rm -rf "$WORK"
+  if [ -n "$CGROUP" ]; then rmdir "$CGROUP" 2>/dev/null || echo "could not remove $CGROUP: remove it with rmdir" >&2; fi
+}
+trap cleanup EXIT
+BUDGET_ARGS=()
+if [ -n "${BUDGET_MIB:-}" ]; then
+  BYTES=$((BUDGET_MIB * 1048576))
+  if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+    CGROUP=/sys/fs/cgroup/memory/paramtrace-overhead-$$
+    mkdir "$CGROUP"
+    echo "$BYTES" >"$CGROUP/memory.limit_in_bytes"
+  elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+    CGROUP=/sys/fs/cgroup/paramtrace-overhead-$$
+    mkdir "$CGROUP"
+    echo "$BYTES" >"$CGROUP/memory.max"
+    [ ! -f "$CGROUP/memory.swap.max" ] || echo 0 >"$CGROUP/memory.swap.max"
+  else
+    echo "BUDGET_MIB needs the cgroup memory controller (v1 at /sys/fs/cgroup/memory, or v2 with memory in cgroup.controllers)" >&2
+    exit 1
+  fi
+  BUDGET_ARGS=(--budget "${BUDGET_MIB}MiB")
+  echo "budget: ${BUDGET_MIB} MiB (plain runs in $CGROUP, traced runs in record's own cgroup)"
+fi
+# evict: with a budget, drops the twin's pages from the page cache before each run. Pages
+# cached by an earlier run stay charged to that run's cgroup (or its parent once removed), so
+# without this a later run would read them for free, outside its own limit.
+evict() {
+  [ -n "$CGROUP" ] || return 0
+  python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$TWIN"
+}
+# plain ARGS...: runs ARGS, inside the budget cgroup when there is one.
+plain() {
+  if [ -n "$CGROUP" ]; then
+    (echo "$BASHPID" >"$CGROUP/cgroup.procs" && exec "$@")
+  else
+    "$@"
+  fi
+}
 TWIN=$WORK/twin.gguf
 "$PARAMTRACE" synth --like "${TWIN_LIKE:-llama-2-7b-chat.Q4_K_M}" --scale "${TWIN_SCALE:-0.1}" --out "$TWIN" >/dev/null
 echo "twin: $(stat -c %s "$TWIN") bytes; $N runs each, --tokens $TOKENS, alternating"
@@ -31,10 +78,12 @@ rate() { grep -E '^[a-z_]+: +eval time' "$1" | sed -E 's/.*, +([0-9.]+) tokens p
 PLAIN=()
 RECORDED=()
 for i in $(seq 1 "$N"); do
-  "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" >"$WORK/plain.txt" 2>&1
+  evict
+  plain "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" >"$WORK/plain.txt" 2>&1
   PLAIN+=("$(rate "$WORK/plain.txt")")
   rm -rf "$WORK/rec"
-  "$PARAMTRACE" record --model "$TWIN" --out "$WORK/rec" -- "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" \
+  evict
+  "$PARAMTRACE" record --model "$TWIN" "${BUDGET_ARGS[@]}" --out "$WORK/rec" -- "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" \
     >"$WORK/record.txt" 2>&1
   RECORDED+=("$(rate "$WORK/rec/workload.out")")
   echo "run $i: plain ${PLAIN[-1]} tokens/s, recorded ${RECORDED[-1]} tokens/s"

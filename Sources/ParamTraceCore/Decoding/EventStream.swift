@@ -11,7 +11,7 @@ public protocol EventBatchSource {
 
 /// Runs a `TraceDecoder` over an input read in big chunks into one reused buffer.
 ///
-/// Each `nextBatch` reads one chunk (default 4 MiB) after the unconsumed tail of the previous
+/// Each `nextBatch` reads one chunk (default 256 KiB) after the unconsumed tail of the previous
 /// one, decodes every whole line or record in it and returns their events. The buffer grows
 /// only when a single line or record does not fit, up to `maximumRecordSize`.
 public struct DecodingStream<Decoder: TraceDecoder>: EventBatchSource {
@@ -37,7 +37,7 @@ public struct DecodingStream<Decoder: TraceDecoder>: EventBatchSource {
   ///   - read: fills the buffer it is given from the start and returns the byte count, 0 at
   ///     the end of the input.
   public init(
-    decoder: Decoder, chunkSize: Int = 4 << 20, read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
+    decoder: Decoder, chunkSize: Int = 256 << 10, read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
   ) {
     self.decoder = decoder
     self.read = read
