@@ -43,6 +43,12 @@ import Testing
         let manifest = try RecordScratch.json(out + "/manifest.json")
         rereads.append((manifest["analysis"] as! [String: Any])["reread_factor"] as! Double)
         #expect((manifest["timings"] as! [String: Any])["eval_tokens_per_second"] is Double)
+        // Under memory pressure the scheduler merges queued readahead requests into their
+        // neighbours: recorded (block_rq_merge), they are merged away, not unfinished. Without
+        // that event 7 to 56 per run looked unfinished; one or two may still be in flight (a
+        // write of the trace itself) when tracing stops.
+        let requests = try RecordScratch.json(out + "/analysis.json")["requests"] as? [String: Any]
+        #expect((requests?["unfinished"] as? Int ?? .max) <= 2, "\(String(describing: requests))")
       }
       print("replay under record: re-read factor at 80% and 45% of the model: \(rereads)")
       #expect(rereads[0] > 1.5)

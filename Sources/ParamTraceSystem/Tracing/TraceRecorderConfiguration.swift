@@ -3,7 +3,8 @@ import ParamTraceCore
 /// Which block-layer events a recording captures (`paramtrace record --actions`).
 public enum TraceActions: String, Sendable {
   /// Block tracepoints in a private tracefs instance: `block_bio_queue`, `block_bio_backmerge`,
-  /// `block_bio_frontmerge`, `block_split` and `block_rq_insert/issue/requeue/complete`, saved
+  /// `block_bio_frontmerge`, `block_split`, `block_rq_merge` and
+  /// `block_rq_insert/issue/requeue/complete`, saved
   /// as tracepoint text (spec §3.2, §3.5). Several recorders can run at once.
   case tracepoints
   /// The top-level ftrace `blk` tracer (the whole Q…C lifecycle, blktrace's actions), saved as
