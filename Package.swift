@@ -32,7 +32,9 @@ let package = Package(
     ),
     .testTarget(
       name: "ParamTraceCoreTests",
-      dependencies: ["ParamTraceCore"]
+      dependencies: ["ParamTraceCore"],
+      // Golden report tables, read by path from the source tree (not bundled resources).
+      exclude: ["Golden"]
     ),
     .testTarget(
       name: "ParamTraceCLITests",
