@@ -58,10 +58,9 @@ public final class PrefetchingEventSource: EventBatchSource, @unchecked Sendable
         handoff = Handoff(batch: [], more: false, error: error, markers: nil)
       }
       // Markers change rarely; pass a copy along only when there are new ones.
-      let markers = inner.markers
-      if markers.count != markerCount {
-        markerCount = markers.count
-        handoff.markers = markers
+      if inner.markerCount != markerCount {
+        handoff.markers = inner.markers
+        markerCount = handoff.markers!.count
       }
       let last = !handoff.more
       state.withLock { $0.ready.append(handoff) }
@@ -99,4 +98,5 @@ public final class PrefetchingEventSource: EventBatchSource, @unchecked Sendable
 
   /// The markers read so far.
   public var markers: [TraceMarker] { finished ? inner.markers : latestMarkers }
+  public var markerCount: Int { finished ? inner.markerCount : latestMarkers.count }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ParamTraceCore
 
-/// What a decoder or stream produced for one input.
+/// What a decoder or stream produced for one input (binary or text).
 struct DecodedBinary: Equatable {
   var events: ContiguousArray<BlockEvent> = []
   var diagnostics = TraceDiagnostics()
@@ -14,6 +14,15 @@ struct DecodedBinary: Equatable {
 /// next piece, the last one with `atEnd`.
 func decodeBinary<Decoder: TraceDecoder>(
   _ decoder: Decoder, _ bytes: [UInt8], cuts: [Int] = []
+) throws(TraceParseError) -> DecodedBinary {
+  try decodeInPieces(decoder, bytes, cuts: cuts) { _, _ in }
+}
+
+/// The streaming loop of `decodeBinary` and `decodeText`: checks that every call consumes at
+/// most what it was given and everything at the end; `checkPartial(pending, used)` checks
+/// what a call before the end consumed, when it consumed something.
+func decodeInPieces<Decoder: TraceDecoder>(
+  _ decoder: Decoder, _ bytes: [UInt8], cuts: [Int], checkPartial: ([UInt8], Int) -> Void
 ) throws(TraceParseError) -> DecodedBinary {
   var decoder = decoder
   var result = DecodedBinary()
@@ -29,7 +38,11 @@ func decodeBinary<Decoder: TraceDecoder>(
     }
     let used = try outcome.get()
     #expect(used >= 0 && used <= pending.count)
-    if atEnd { #expect(used == pending.count) }
+    if atEnd {
+      #expect(used == pending.count)
+    } else if used > 0 {
+      checkPartial(pending, used)
+    }
     pending.removeFirst(used)
   }
   result.diagnostics = decoder.diagnostics

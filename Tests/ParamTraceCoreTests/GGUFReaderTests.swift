@@ -18,15 +18,7 @@ import Testing
     #expect(map.alignment.map(Int.init) == golden["alignment"] as? Int)
     #expect(Int(map.dataStart) == golden["data_offset"] as? Int)
     #expect(Int(map.fileSize) == golden["file_size"] as? Int)
-    let tensors = try #require(golden["tensors"] as? [[String: Any]])
-    #expect(map.tensors.count == tensors.count)
-    for (tensor, expected) in zip(map.tensors, tensors) {
-      #expect(tensor.name == expected["name"] as? String)
-      #expect(tensor.typeName == expected["type"] as? String, "\(tensor.name)")
-      #expect(tensor.shape.map(Int.init) == expected["shape"] as? [Int], "\(tensor.name)")
-      #expect(Int(tensor.fileOffset) == expected["offset"] as? Int, "\(tensor.name)")
-      #expect(Int(tensor.byteSize) == expected["n_bytes"] as? Int, "\(tensor.name)")
-    }
+    try ModelFixtures.expectTensorTable(map, golden)
   }
 
   /// Every metadata key, its type and value (arrays: count and first elements) as gguf-py reads it.

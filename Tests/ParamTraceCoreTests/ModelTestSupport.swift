@@ -6,6 +6,20 @@ import Testing
 /// The model fixtures in Tests/Fixtures/models (made by scripts/make-model-fixtures.py with
 /// the official gguf and safetensors packages) and their goldens.
 enum ModelFixtures {
+  /// The tensor table equals the golden's `tensors` (the official reader's view): name, type,
+  /// shape, absolute offset and byte size, in file order.
+  static func expectTensorTable(_ map: ModelMap, _ golden: [String: Any]) throws {
+    let tensors = try #require(golden["tensors"] as? [[String: Any]])
+    #expect(map.tensors.count == tensors.count)
+    for (tensor, expected) in zip(map.tensors, tensors) {
+      #expect(tensor.name == expected["name"] as? String)
+      #expect(tensor.typeName == expected["type"] as? String, "\(tensor.name)")
+      #expect(tensor.shape.map(Int.init) == expected["shape"] as? [Int], "\(tensor.name)")
+      #expect(Int(tensor.fileOffset) == expected["offset"] as? Int, "\(tensor.name)")
+      #expect(Int(tensor.byteSize) == expected["n_bytes"] as? Int, "\(tensor.name)")
+    }
+  }
+
   static let directory = FixturePaths.root.appendingPathComponent("models")
   static let gguf = ["tiny-llama.gguf", "llama2-7b-q4km-order.gguf", "tiny-moe.gguf", "tiny-bigendian.gguf"]
   static let safetensors = ["tiny.safetensors", "packed-dtypes.safetensors"]

@@ -17,15 +17,7 @@ import Testing
     #expect(Int(map.fileSize) == golden["file_size"] as? Int)
     let metadata = try #require(golden["metadata"] as? [String: String])
     #expect(Dictionary(uniqueKeysWithValues: map.metadata.map { ($0.key, $0.value.string ?? "") }) == metadata)
-    let tensors = try #require(golden["tensors"] as? [[String: Any]])
-    #expect(map.tensors.count == tensors.count)
-    for (tensor, expected) in zip(map.tensors, tensors) {
-      #expect(tensor.name == expected["name"] as? String)
-      #expect(tensor.typeName == expected["type"] as? String, "\(tensor.name)")
-      #expect(tensor.shape.map(Int.init) == expected["shape"] as? [Int], "\(tensor.name)")
-      #expect(Int(tensor.fileOffset) == expected["offset"] as? Int, "\(tensor.name)")
-      #expect(Int(tensor.byteSize) == expected["n_bytes"] as? Int, "\(tensor.name)")
-    }
+    try ModelFixtures.expectTensorTable(map, golden)
   }
 
   @Test func layersExpertsScalarsAndEmptyTensors() throws {

@@ -3,12 +3,8 @@ import Testing
 
 @testable import ParamTraceCore
 
-/// Everything a decoder produced for one input.
-struct DecodedText: Equatable {
-  var events: ContiguousArray<BlockEvent> = []
-  var diagnostics = TraceDiagnostics()
-  var markers: [TraceMarker] = []
-}
+/// Everything a text decoder produced for one input.
+typealias DecodedText = DecodedBinary
 
 /// Feeds `bytes` to `decoder` the way a file reader does, cut at `cuts` (sorted offsets): each
 /// call gets the unconsumed tail plus the next piece, and the last call has `atEnd`. Checks the
@@ -16,31 +12,10 @@ struct DecodedText: Equatable {
 func decodeText<Decoder: TraceDecoder>(
   _ decoder: Decoder, _ bytes: [UInt8], cuts: [Int]
 ) throws(TraceParseError) -> DecodedText {
-  var decoder = decoder
-  var result = DecodedText()
-  var pending: [UInt8] = []
-  var from = 0
-  let ends = cuts.filter { $0 > 0 && $0 < bytes.count } + [bytes.count]
-  for (index, end) in ends.enumerated() where end >= from {
-    pending.append(contentsOf: bytes[from..<end])
-    from = end
-    let atEnd = index == ends.count - 1
-    let outcome = pending.withUnsafeBytes { buffer in
-      Result { () throws(TraceParseError) -> Int in try decoder.decode(buffer, atEnd: atEnd, into: &result.events) }
-    }
-    let used = try outcome.get()
-    #expect(used <= pending.count)
-    if atEnd {
-      #expect(used == pending.count)
-    } else if used > 0 {
-      #expect(pending[used - 1] == 0x0A, "consumed a partial line")
-      #expect(!pending[used...].contains(0x0A), "left a whole line unconsumed")
-    }
-    pending.removeFirst(used)
+  try decodeInPieces(decoder, bytes, cuts: cuts) { pending, used in
+    #expect(pending[used - 1] == 0x0A, "consumed a partial line")
+    #expect(!pending[used...].contains(0x0A), "left a whole line unconsumed")
   }
-  result.diagnostics = decoder.diagnostics
-  result.markers = decoder.markers
-  return result
 }
 
 /// Decodes `bytes` in one call (`chunkSize` nil) or in pieces of `chunkSize` bytes.

@@ -21,24 +21,33 @@ enum MachineTestLock {
   static let path = "/tmp/paramtrace-machine-tests.lock"
 
   static func run<T>(_ body: () throws -> T) throws -> T {
-    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
-    guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    defer { close(fd) }
-    while flock(fd, LOCK_EX) != 0 {
-      if errno != EINTR { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    }
-    defer { flock(fd, LOCK_UN) }
+    let fd = try acquire()
+    defer { release(fd) }
     return try body()
   }
 
   static func run<T>(_ body: () async throws -> T) async throws -> T {
+    let fd = try acquire()
+    defer { release(fd) }
+    return try await body()
+  }
+
+  /// Opens the lock file and waits for the exclusive lock; returns the descriptor holding it.
+  private static func acquire() throws -> Int32 {
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
     guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    defer { close(fd) }
     while flock(fd, LOCK_EX) != 0 {
-      if errno != EINTR { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+      if errno != EINTR {
+        let failure = POSIXError(.init(rawValue: errno) ?? .EIO)
+        close(fd)
+        throw failure
+      }
     }
-    defer { flock(fd, LOCK_UN) }
-    return try await body()
+    return fd
+  }
+
+  private static func release(_ fd: Int32) {
+    flock(fd, LOCK_UN)
+    close(fd)
   }
 }

@@ -164,7 +164,7 @@ public struct RequestAssembler {
       // (tracepoints even print a flush's completion at sector 2^64-1).
       guard event.sectors > 0 else { break }
       if let slot = requests.find(event.sector, event.device) {
-        if requests[slot: slot].sectors < event.sectors { requests[slot: slot].sectors = event.sectors }
+        if requests[slot: slot].operation.sectors < event.sectors { requests[slot: slot].operation.sectors = event.sectors }
       } else {
         requests.insert(newRequest(event), event.sector, event.device)
       }
@@ -191,10 +191,11 @@ public struct RequestAssembler {
   private mutating func newRequest(_ event: BlockEvent) -> InFlightRequest {
     let bio = bios.remove(event.sector, event.device)
     var request = InFlightRequest(
-      device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
-      ownerPid: bio?.pid ?? event.pid, ownerComm: event.comm, queueTime: bio?.time ?? BlockOperation.noTime)
+      operation: BlockOperation(
+        device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
+        ownerPid: bio?.pid ?? event.pid, ownerComm: event.comm, queueTime: bio?.time ?? BlockOperation.noTime))
     if let bio {
-      request.ownerComm = bio.comm.isEmpty && bio.pid == event.pid ? event.comm : bio.comm
+      request.operation.ownerComm = bio.comm.isEmpty && bio.pid == event.pid ? event.comm : bio.comm
     }
     return request
   }
@@ -202,20 +203,20 @@ public struct RequestAssembler {
   private mutating func issue(_ event: BlockEvent) {
     if let slot = requests.find(event.sector, event.device) {
       var request = requests[slot: slot]
-      if request.firstIssueTime != BlockOperation.noTime, !request.requeued { counters.reissuesWithoutRequeue += 1 }
+      if request.operation.firstIssueTime != BlockOperation.noTime, !request.requeued { counters.reissuesWithoutRequeue += 1 }
       request.requeued = false
-      if request.firstIssueTime == BlockOperation.noTime { request.firstIssueTime = event.time }
-      request.lastIssueTime = event.time
-      request.dispatches &+= 1
-      if event.sectors > 0 { request.sectors = event.sectors }
-      request.flags.formUnion(event.flags)
+      if request.operation.firstIssueTime == BlockOperation.noTime { request.operation.firstIssueTime = event.time }
+      request.operation.lastIssueTime = event.time
+      request.operation.dispatches &+= 1
+      if event.sectors > 0 { request.operation.sectors = event.sectors }
+      request.operation.flags.formUnion(event.flags)
       if request.sequence == InFlightRequest.unsequenced { request.sequence = appendSlot(request, time: event.time) }
       requests[slot: slot] = request
     } else {
       var request = newRequest(event)
-      request.firstIssueTime = event.time
-      request.lastIssueTime = event.time
-      request.dispatches = 1
+      request.operation.firstIssueTime = event.time
+      request.operation.lastIssueTime = event.time
+      request.operation.dispatches = 1
       request.sequence = appendSlot(request, time: event.time)
       requests.insert(request, event.sector, event.device)
     }
@@ -238,8 +239,8 @@ public struct RequestAssembler {
       return
     }
     request.completedSectors &+= event.sectors
-    if event.error != 0 { request.error = event.error }
-    if request.sectors > 0, request.completedSectors < request.sectors, event.sectors > 0 {
+    if event.error != 0 { request.operation.error = event.error }
+    if request.operation.sectors > 0, request.completedSectors < request.operation.sectors, event.sectors > 0 {
       // Partial completion: the rest of the request now starts after the completed part.
       counters.partialCompletions += 1
       let next = event.sector &+ UInt64(event.sectors)
@@ -264,8 +265,8 @@ public struct RequestAssembler {
     // The request that started right after this bio now starts at the bio.
     let oldStart = event.sector &+ UInt64(event.sectors)
     guard var request = requests.remove(oldStart, event.device) else { return }
-    request.sector = event.sector
-    request.sectors &+= event.sectors
+    request.operation.sector = event.sector
+    request.operation.sectors &+= event.sectors
     if request.sequence != InFlightRequest.unsequenced { updateSlotKey(request.sequence, sector: event.sector) }
     requests.insert(request, event.sector, event.device)
   }
@@ -288,8 +289,8 @@ public struct RequestAssembler {
     if slots.count == head || slots.count - head >= maxPending { releaseDue = true }
     slots.append(
       ReorderSlot(
-        state: .pending, issueTime: time, sector: request?.sector ?? 0,
-        device: request?.device ?? DeviceNumber(raw: 0), operation: Self.placeholder))
+        state: .pending, issueTime: time, sector: request?.operation.sector ?? 0,
+        device: request?.operation.device ?? DeviceNumber(raw: 0), operation: Self.placeholder))
     return sequence
   }
 
@@ -331,7 +332,6 @@ public struct RequestAssembler {
       case .dropped: break
       case .pending:
         guard giveUp(slots[head], into: &output) else {
-          let patience = counters.completionLines == 0 ? dispatchFallbackAfterNanoseconds : staleAfterNanoseconds
           let (deadline, overflow) = slots[head].issueTime.addingReportingOverflow(patience)
           giveUpCheckTime = overflow ? UInt64.max : deadline
           compactSlots()
@@ -344,20 +344,25 @@ public struct RequestAssembler {
     compactSlots()
   }
 
+  /// How long the oldest unfinished request is waited for: without any completion in the
+  /// trace so far it is counted at dispatch after `dispatchFallbackAfterNanoseconds`, else
+  /// given up after `staleAfterNanoseconds`.
+  private var patience: UInt64 {
+    counters.completionLines == 0 ? dispatchFallbackAfterNanoseconds : staleAfterNanoseconds
+  }
+
   /// Decides about the oldest unfinished request: wait, count it at dispatch (trace without
   /// completions), or give it up as unfinished. Returns true when it was resolved.
   private mutating func giveUp(_ slot: ReorderSlot, into output: inout ContiguousArray<BlockOperation>) -> Bool {
     let age = lastTime >= slot.issueTime ? lastTime - slot.issueTime : 0
-    let pending = slots.count - head
+    guard age > patience || slots.count - head > maxPending else { return false }
     if counters.completionLines == 0 {
-      guard age > dispatchFallbackAfterNanoseconds || pending > maxPending else { return false }
       if let request = requests.remove(slot.sector, slot.device) {
         counters.countedAtDispatch += 1
         output.append(request.operation)
       }
       return true
     }
-    guard age > staleAfterNanoseconds || pending > maxPending else { return false }
     if requests.remove(slot.sector, slot.device) != nil { counters.unfinishedRequests += 1 }
     return true
   }
@@ -380,41 +385,17 @@ struct QueuedBio {
   var time: UInt64
 }
 
-/// A request between its first line and its completion.
+/// A request between its first line and its completion: the operation as assembled so far
+/// (no completion time yet), plus what assembly needs to finish it.
 struct InFlightRequest {
   static let unsequenced = UInt64.max
-  var device: DeviceNumber
-  var sector: UInt64
-  var sectors: UInt32
-  var flags: BlockFlags
-  var ownerPid: Int32
-  var ownerComm: CommName
-  var queueTime: UInt64
-  var firstIssueTime = BlockOperation.noTime
-  var lastIssueTime = BlockOperation.noTime
-  var dispatches: UInt16 = 0
+  var operation: BlockOperation
+  /// An R line came since the last issue: the next D is expected, not a silent re-issue.
   var requeued = false
+  /// Sectors completed so far (partial completions).
   var completedSectors: UInt32 = 0
-  var error: Int16 = 0
   /// Position in issue order, assigned at the first issue.
   var sequence = unsequenced
-
-  init(device: DeviceNumber, sector: UInt64, sectors: UInt32, flags: BlockFlags, ownerPid: Int32, ownerComm: CommName, queueTime: UInt64) {
-    self.device = device
-    self.sector = sector
-    self.sectors = sectors
-    self.flags = flags
-    self.ownerPid = ownerPid
-    self.ownerComm = ownerComm
-    self.queueTime = queueTime
-  }
-
-  var operation: BlockOperation {
-    BlockOperation(
-      device: device, sector: sector, sectors: sectors, flags: flags, ownerPid: ownerPid, ownerComm: ownerComm,
-      queueTime: queueTime, firstIssueTime: firstIssueTime, lastIssueTime: lastIssueTime, dispatches: dispatches,
-      error: error)
-  }
 }
 
 /// One request's place in issue order.

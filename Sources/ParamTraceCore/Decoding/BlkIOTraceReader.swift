@@ -187,10 +187,10 @@ struct BlkIOTraceReader {
     while end - at >= minimum {
       if acceptsLostEventLines, bytes[at] == 0x43 { break }  // maybe "CPU:N [LOST n EVENTS]"
       let header = at + prefix
-      guard UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header, as: UInt32.self)) == magic else { break }
-      let action = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 28, as: UInt32.self))
+      guard load(UInt32.self, bytes, header, false) == magic else { break }
+      let action = load(UInt32.self, bytes, header + 28, false)
       guard action & Self.notifyCategory == 0, let kind = Self.action(code: action & 0xFEFF & 0xFFFF) else { break }
-      let pduLength = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 46, as: UInt16.self)))
+      let pduLength = Int(load(UInt16.self, bytes, header + 46, false))
       guard end - at >= minimum + pduLength else { break }
       // With __BLK_TA_CGROUP an 8-byte cgroup id starts the pdu (too short: the general path
       // reports the record).
@@ -199,39 +199,17 @@ struct BlkIOTraceReader {
       let pduStart = header + Self.headerSize + cgroupBytes
       let pduCount = pduLength - cgroupBytes
       at += minimum + pduLength
-      let byteCount = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 24, as: UInt32.self))
-      if countedOnly.contains(kind) {
-        diagnostics.countedOnly.add(kind)
-        if byteCount >= 512 { diagnostics.countedOnlySizedEvents += 1 }
-        continue
-      }
-      var detail: UInt64 = 0
-      switch kind {
-      case .unplugIO, .unplugTimer, .split:
-        if pduCount >= 8 { detail = loadBigEndian64(bytes, pduStart) }
-      case .remap:
-        if pduCount >= 16 { detail = loadBigEndian64(bytes, pduStart + 8) }
-      default:
-        break
-      }
-      let pid = Int32(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 32, as: UInt32.self)))
+      let byteCount = load(UInt32.self, bytes, header + 24, false)
+      if countsOnly(kind, byteCount: byteCount) { continue }
+      let pid = Int32(bitPattern: load(UInt32.self, bytes, header + 32, false))
       if pid != lastPid {
         lastPid = pid
         lastComm = processNames.name(of: pid)
       }
       events.append(
-        BlockEvent(
-          time: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 8, as: UInt64.self)),
-          sector: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 16, as: UInt64.self)),
-          sectors: byteCount >> 9,
-          device: DeviceNumber(raw: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 36, as: UInt32.self))),
-          pid: pid,
-          cpu: UInt16(truncatingIfNeeded: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 40, as: UInt32.self))),
-          action: kind,
-          flags: Self.flags(categories: action >> 16, bytes: byteCount),
-          error: Int16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: header + 44, as: UInt16.self))),
-          comm: lastComm,
-          detail: detail))
+        event(
+          bytes, header: header, action: action, kind: kind, byteCount: byteCount, pid: pid, comm: lastComm,
+          pduStart: pduStart, pduCount: pduCount, bigEndian: false))
     }
     if at != start { resynchronizing = false }
     return at
@@ -341,11 +319,31 @@ struct BlkIOTraceReader {
       return .badRecord("unknown action code \(code) (action word 0x\(String(action, radix: 16)))")
     }
     let byteCount = load(UInt32.self, bytes, at + 24, bigEndian)
-    if countedOnly.contains(kind) {
-      diagnostics.countedOnly.add(kind)
-      if byteCount >= 512 { diagnostics.countedOnlySizedEvents += 1 }
-      return nil
-    }
+    if countsOnly(kind, byteCount: byteCount) { return nil }
+    events.append(
+      event(
+        bytes, header: at, action: action, kind: kind, byteCount: byteCount, pid: pid, comm: processNames.name(of: pid),
+        pduStart: pduStart, pduCount: pduCount, bigEndian: bigEndian))
+    return nil
+  }
+
+  /// Counts an event of a `countedOnly` action instead of decoding it; true when it did.
+  @inline(__always)
+  private mutating func countsOnly(_ kind: BlockAction, byteCount: UInt32) -> Bool {
+    guard countedOnly.contains(kind) else { return false }
+    diagnostics.countedOnly.add(kind)
+    if byteCount >= 512 { diagnostics.countedOnlySizedEvents += 1 }
+    return true
+  }
+
+  /// The event of the action record whose header starts at `header`; its pdu, after any
+  /// cgroup id, is `pduCount` bytes at `pduStart`. Both paths build events here: the fast one
+  /// with a constant `bigEndian: false`, which inlining turns into plain loads.
+  @inline(__always)
+  private func event(
+    _ bytes: UnsafeRawBufferPointer, header: Int, action: UInt32, kind: BlockAction, byteCount: UInt32, pid: Int32,
+    comm: CommName, pduStart: Int, pduCount: Int, bigEndian: Bool
+  ) -> BlockEvent {
     var detail: UInt64 = 0
     switch kind {
     case .unplugIO, .unplugTimer, .split:
@@ -355,20 +353,18 @@ struct BlkIOTraceReader {
     default:
       break
     }
-    events.append(
-      BlockEvent(
-        time: load(UInt64.self, bytes, at + 8, bigEndian),
-        sector: load(UInt64.self, bytes, at + 16, bigEndian),
-        sectors: byteCount >> 9,
-        device: DeviceNumber(raw: load(UInt32.self, bytes, at + 36, bigEndian)),
-        pid: pid,
-        cpu: UInt16(truncatingIfNeeded: load(UInt32.self, bytes, at + 40, bigEndian)),
-        action: kind,
-        flags: Self.flags(categories: action >> 16, bytes: byteCount),
-        error: Int16(bitPattern: load(UInt16.self, bytes, at + 44, bigEndian)),
-        comm: processNames.name(of: pid),
-        detail: detail))
-    return nil
+    return BlockEvent(
+      time: load(UInt64.self, bytes, header + 8, bigEndian),
+      sector: load(UInt64.self, bytes, header + 16, bigEndian),
+      sectors: byteCount >> 9,
+      device: DeviceNumber(raw: load(UInt32.self, bytes, header + 36, bigEndian)),
+      pid: pid,
+      cpu: UInt16(truncatingIfNeeded: load(UInt32.self, bytes, header + 40, bigEndian)),
+      action: kind,
+      flags: Self.flags(categories: action >> 16, bytes: byteCount),
+      error: Int16(bitPattern: load(UInt16.self, bytes, header + 44, bigEndian)),
+      comm: comm,
+      detail: detail)
   }
 
   /// A BLK_TN_PROCESS note names a task; a BLK_TN_MESSAGE note is a marker. Out of line: notes

@@ -22,6 +22,4 @@ public struct BlktraceBinaryDecoder: TraceDecoder {
 
   public var diagnostics: TraceDiagnostics { reader.diagnostics }
   public var markers: [TraceMarker] { reader.markers }
-  /// pid → comm from the BLK_TN_PROCESS notes read so far.
-  public var processNames: [Int32: CommName] { reader.processNames.all }
 }

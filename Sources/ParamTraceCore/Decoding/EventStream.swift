@@ -7,6 +7,13 @@ public protocol EventBatchSource {
   var diagnostics: TraceDiagnostics { get }
   /// Text markers seen so far, in order.
   var markers: [TraceMarker] { get }
+  /// How many markers `markers` would return: asked once per batch to notice new ones,
+  /// where `markers` itself may have to collect and sort them (several inputs).
+  var markerCount: Int { get }
+}
+
+extension EventBatchSource {
+  public var markerCount: Int { markers.count }
 }
 
 /// Runs a `TraceDecoder` over an input read in big chunks into one reused buffer.

@@ -36,6 +36,8 @@ public struct MergedEventStream: EventBatchSource {
     return total
   }
 
+  public var markerCount: Int { sources.reduce(0) { $0 + $1.markerCount } }
+
   /// The sources' markers, merged by time (ties in source order).
   public var markers: [TraceMarker] {
     var all: [(marker: TraceMarker, source: Int, index: Int)] = []

@@ -48,7 +48,4 @@ struct ProcessNameTable {
     slots[index] = Slot(pid: pid, comm: comm)
     names[pid] = comm
   }
-
-  /// Every pid learned, with the name last learned for it.
-  var all: [Int32: CommName] { names }
 }

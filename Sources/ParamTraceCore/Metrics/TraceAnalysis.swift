@@ -83,6 +83,8 @@ public struct TraceAnalysisRun {
   private var decodeAttribution: TensorAttribution?
   private var boundary: UInt64?
   private var boundarySource: String
+  /// How many markers were looked through for `options.decodeMarker`.
+  private var markersSearched = 0
   private var operations = ContiguousArray<BlockOperation>()
 
   public init(options: AnalysisOptions) {
@@ -116,9 +118,13 @@ public struct TraceAnalysisRun {
   public mutating func consume(
     _ events: ContiguousArray<BlockEvent>, markers: [TraceMarker] = [], accepted: (AccessAnalyzer.Accepted) -> Void = { _ in }
   ) {
-    if boundary == nil, let text = options.decodeMarker, let marker = markers.first(where: { $0.text.contains(text) }) {
-      boundary = marker.time
-      boundarySource += " (\"\(marker.text)\")"
+    // Markers are looked through again only when there are new ones, not for every batch.
+    if boundary == nil, let text = options.decodeMarker, markers.count != markersSearched {
+      markersSearched = markers.count
+      if let marker = markers.first(where: { $0.text.contains(text) }) {
+        boundary = marker.time
+        boundarySource += " (\"\(marker.text)\")"
+      }
     }
     operations.removeAll(keepingCapacity: true)
     assembler.consume(events, into: &operations)

@@ -33,15 +33,6 @@ public enum GGUFReader {
     try .parsing(prefix, fileSize: fileSize, source: source, limits: limits, parse)
   }
 
-  /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
-  public static func read(
-    prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
-  ) throws(ModelFileError) -> ModelReadStep {
-    try .withBytes(prefix) { bytes throws(ModelFileError) in
-      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
-    }
-  }
-
   /// A tensor info as read, before placement checks.
   private struct TensorInfo {
     var name: String

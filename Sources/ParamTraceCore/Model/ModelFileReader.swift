@@ -26,15 +26,6 @@ public enum ModelFileReader {
     }
   }
 
-  /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
-  public static func read(
-    prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
-  ) throws(ModelFileError) -> ModelReadStep {
-    try .withBytes(prefix) { bytes throws(ModelFileError) in
-      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
-    }
-  }
-
   /// Reads a whole header by calling `readPrefix(count)` for growing prefixes of the file
   /// (starting at `initialPrefix` bytes and at least doubling), so that only the header is
   /// read, never the tensor data. `readPrefix` returns the first `count` bytes of the file.

@@ -18,3 +18,27 @@ public struct ModelReadLimits: Sendable, Hashable {
 
   public init() {}
 }
+
+/// Reads a model header from the first bytes of a file: `GGUFReader`, `SafetensorsReader`, or
+/// `ModelFileReader` for either.
+public protocol ModelHeaderReader {
+  /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
+  static func read(
+    prefix: UnsafeRawBufferPointer, fileSize: UInt64, source: String, limits: ModelReadLimits
+  ) throws(ModelFileError) -> ModelReadStep
+}
+
+extension ModelHeaderReader {
+  /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
+  public static func read(
+    prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
+  ) throws(ModelFileError) -> ModelReadStep {
+    try .withBytes(prefix) { bytes throws(ModelFileError) in
+      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
+    }
+  }
+}
+
+extension GGUFReader: ModelHeaderReader {}
+extension SafetensorsReader: ModelHeaderReader {}
+extension ModelFileReader: ModelHeaderReader {}

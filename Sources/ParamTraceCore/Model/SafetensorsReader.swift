@@ -16,15 +16,6 @@ public enum SafetensorsReader {
     try .parsing(prefix, fileSize: fileSize, source: source, limits: limits, parse)
   }
 
-  /// Reads the header from `prefix`, the first bytes of a file of `fileSize` bytes.
-  public static func read(
-    prefix: [UInt8], fileSize: UInt64, source: String = "", limits: ModelReadLimits = ModelReadLimits()
-  ) throws(ModelFileError) -> ModelReadStep {
-    try .withBytes(prefix) { bytes throws(ModelFileError) in
-      try read(prefix: bytes, fileSize: fileSize, source: source, limits: limits)
-    }
-  }
-
   /// True when `prefix` (at least 9 bytes) looks like a safetensors file of `fileSize` bytes:
   /// a plausible header length followed by `{`.
   public static func looksLikeSafetensors(_ prefix: UnsafeRawBufferPointer, fileSize: UInt64) -> Bool {

@@ -138,14 +138,8 @@ public struct ExperimentPlots: Sendable {
     var marks: [PlotMark]
     var caption: String
     if let points = data.points {
-      let phases = phased ? [false, true] : [false]
-      marks = phases.map { decode in
-        PlotMark(
-          phaseNames[decode ? 1 : 0], color: decode ? PlotPalette.decode : PlotPalette.load,
-          .rects(
-            points.filter { $0.decode == decode }.map {
-              PlotRect(x0: seconds($0.time), x1: seconds($0.time), y0: Double($0.sector), y1: Double($0.sector + UInt64($0.sectors)))
-            }))
+      marks = pointMarks(points) {
+        PlotRect(x0: seconds($0.time), x1: seconds($0.time), y0: Double($0.sector), y1: Double($0.sector + UInt64($0.sectors)))
       }
       if let range = points.map({ Double($0.sector) }).min(), grid.y.growing {
         lower = min(lower, range)
@@ -163,6 +157,17 @@ public struct ExperimentPlots: Sendable {
       marks: marks + decodeRule)
   }
 
+  /// One mark per phase (one in all without phases) of the operations' rectangles; `rect`
+  /// nil leaves an operation out.
+  private func pointMarks(_ points: [TracePlotData.Operation], _ rect: (TracePlotData.Operation) -> PlotRect?) -> [PlotMark] {
+    let phases = phased ? [false, true] : [false]
+    return phases.map { decode in
+      PlotMark(
+        phaseNames[decode ? 1 : 0], color: decode ? PlotPalette.decode : PlotPalette.load,
+        .rects(points.filter { $0.decode == decode }.compactMap(rect)))
+    }
+  }
+
   var offsetPlot: Plot {
     let title = "File offset over time"
     if let empty = noDataPlot("offset", title) { return empty }
@@ -174,14 +179,10 @@ public struct ExperimentPlots: Sendable {
     var marks: [PlotMark]
     var caption: String
     if let points = data.points {
-      let phases = phased ? [false, true] : [false]
-      marks = phases.map { decode in
-        PlotMark(
-          phaseNames[decode ? 1 : 0], color: decode ? PlotPalette.decode : PlotPalette.load,
-          .rects(
-            points.filter { $0.decode == decode && $0.fileOffset != nil }.map {
-              PlotRect(x0: seconds($0.time), x1: seconds($0.time), y0: Double($0.fileOffset!), y1: Double($0.fileOffset! + $0.fileBytes))
-            }))
+      marks = pointMarks(points) { point in
+        point.fileOffset.map {
+          PlotRect(x0: seconds(point.time), x1: seconds(point.time), y0: Double($0), y1: Double($0 + point.fileBytes))
+        }
       }
       caption = "\(HumanUnits.grouped(points.count)) operations (\(filterWords)), one mark each: its first byte in the file, as tall as its bytes in the file; \(phaseWords)."
     } else {
