@@ -42,6 +42,11 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(name: .customLong("pid"), help: "Keep operations owned by this pid (repeatable).")
   var pids: [Int32] = []
 
+  @Option(
+    name: .customLong("task-tree"),
+    help: "Keep operations owned by this pid or any thread or process it created, from the trace's task events (fork, exit…; record writes them). Lists every task with what it read. Repeatable.")
+  var taskTreeRoots: [Int32] = []
+
   @Option(name: .customLong("comm"), help: "Keep operations owned by tasks of this name (repeatable).")
   var comms: [String] = []
 
@@ -172,6 +177,7 @@ struct AnalyzeCommand: ParsableCommand {
     var filter = OperationFilter()
     filter.direction = all ? .all : (writes ? .writes : .reads)
     filter.pids = pids
+    filter.taskTreeRoots = taskTreeRoots
     filter.comms = comms.map(CommName.init)
     filter.devices = devices.compactMap(DeviceNumber.init(parsing:))
     if !sectorRanges.isEmpty {

@@ -96,4 +96,9 @@ static inline int paramtrace_o_direct(void) {
 /// spawned meanwhile by another thread inherits them. Returns -1 and sets errno on failure.
 static inline int paramtrace_pipe_cloexec(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
 
+/// pidfd_open(2) (Linux 5.3+, syscall 434 on every architecture): a descriptor that polls
+/// readable when the process exits, so a parent can sleep until then instead of polling.
+/// -1 with errno (ENOSYS on older kernels).
+static inline int paramtrace_pidfd_open(int pid) { return (int)syscall(434, pid, 0); }
+
 #endif

@@ -24,6 +24,14 @@ public struct RequestAssembler {
   public var maxPending = 1 << 18
 
   public private(set) var counters = AssemblyCounters()
+  /// Task events (fork, exec, exit…) seen since `takeTaskEvents()`, in input order.
+  public private(set) var taskEvents = ContiguousArray<BlockEvent>()
+
+  /// Hands over the task events seen so far and forgets them.
+  public mutating func takeTaskEvents() -> ContiguousArray<BlockEvent> {
+    defer { taskEvents.removeAll(keepingCapacity: true) }
+    return taskEvents
+  }
 
   /// Actions assembly has no use for in completion and dispatch counting: decoders may count
   /// them instead of decoding them (`DecoderOptions.countedOnly`). In naive counting every
@@ -61,6 +69,11 @@ public struct RequestAssembler {
   public mutating func consume(_ event: BlockEvent, into output: inout ContiguousArray<BlockOperation>) {
     counters.events += 1
     counters.actionCounts.add(event.action)
+    // Task events are not I/O: they go, in order, to whoever builds the task tree.
+    if event.action.isTaskEvent {
+      taskEvents.append(event)
+      return
+    }
     // A split line names the bio it splits, not data of its own (text traces print no length).
     let sized = event.sectors > 0 && event.action != .split
     if sized { counters.sizedLines += 1 }

@@ -136,6 +136,17 @@ public enum ByteScan {
     return nil
   }
 
+  /// Where the last occurrence of `literal` inside `bytes[start..<end]` begins; nil when none.
+  @inlinable
+  public static func lastIndexOf(_ literal: StaticString, _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+    var at = end - literal.utf8CodeUnitCount
+    while at >= start {
+      if hasPrefix(literal, bytes, at: at, end: end) { return at }
+      at -= 1
+    }
+    return nil
+  }
+
   /// True when `bytes[start..<end]` is exactly `literal`.
   @inlinable
   public static func equals(_ literal: StaticString, _ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {

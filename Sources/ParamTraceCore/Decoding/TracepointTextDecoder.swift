@@ -5,8 +5,10 @@
 /// Request events (`block_rq_*`) get `.requestLevel`; `block_rq_merge` is a `.backmerge` at
 /// request level. Completions, requeues and errors carry the errno; their comm is the prefix's
 /// task, while events whose bracket holds a comm use it (it is the name at event time, which can
-/// differ from the prefix's). `block_io_start`/`block_io_done`, the buffer events and other
-/// tracers' events are ignored lines; `tracing_mark_write:` lines become markers;
+/// differ from the prefix's). The scheduler's task events (`task_newtask`, `task_rename`,
+/// `sched_process_fork/exec/exit`, spec §12) become task events (`TaskEventText`), so the
+/// workload's task tree is built from the same stream. `block_io_start`/`block_io_done`, the
+/// buffer events and other tracers' events are ignored lines; `tracing_mark_write:` lines become markers;
 /// `CPU:N [LOST M EVENTS]` adds to `lostEvents`. The header's `entries-in-buffer/entries-written`
 /// is not counted as lost: it is wrong once a reader has consumed events.
 public struct TracepointTextDecoder: TraceDecoder {
@@ -95,6 +97,9 @@ public struct TracepointTextDecoder: TraceDecoder {
       }
       let body = prefix.bodyStart
       guard ByteScan.hasPrefix("block_", bytes, at: body, end: end) else {
+        if let (action, nameLength) = TaskEventText.action(bytes, body: body, end: end) {
+          return TaskEventText.parse(action, bytes, from: body + nameLength, to: end, prefix: prefix, into: &events)
+        }
         return FtraceBlkTextDecoder.nonBlockBody(bytes, prefix: prefix, end: end, sink: &sink)
       }
       let nameStart = body + 6

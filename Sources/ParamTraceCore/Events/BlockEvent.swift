@@ -85,12 +85,24 @@ public enum BlockAction: UInt8, Sendable, Hashable, CaseIterable {
   case abort = 16       // __BLK_TA_ABORT
   case driverData = 17  // __BLK_TA_DRV_DATA (binary only)
   case message = 18     // 'm', BLK_TN_MESSAGE, or a trace_marker line
+  // Task events (spec §12), carried in the same stream so the workload's task tree is built
+  // in time order with its I/O. `pid` is the task the event is about (the parent for
+  // newtask and fork), `detail` the other task, `comm` the name the event gives.
+  case taskNew = 19     // task:task_newtask: pid = parent, detail = new pid, sector = clone_flags
+  case taskFork = 20    // sched:sched_process_fork: pid = parent, detail = child, comm = child's
+  case taskExec = 21    // sched:sched_process_exec: pid, detail = old_pid, comm = program's name
+  case taskExit = 22    // sched:sched_process_exit: pid, comm; detail = 1 when the group died
+  case taskRename = 23  // task:task_rename: pid, comm = the new name
 
   /// The actions in the order of a request's life, for reports.
   public static let lifecycleOrder: [BlockAction] = [
     .queue, .remap, .split, .bounce, .backmerge, .frontmerge, .getRequest, .sleepRequest, .plug, .unplugIO,
     .unplugTimer, .insert, .issue, .requeue, .complete, .abort, .driverData, .message,
+    .taskNew, .taskFork, .taskExec, .taskExit, .taskRename,
   ]
+
+  /// True for the task events (fork, exec, exit, newtask, rename): not block I/O.
+  @inlinable public var isTaskEvent: Bool { rawValue >= BlockAction.taskNew.rawValue }
 
   /// The letters blkparse prints for this action.
   public var letters: String {
@@ -113,6 +125,11 @@ public enum BlockAction: UInt8, Sendable, Hashable, CaseIterable {
     case .abort: "abort"
     case .driverData: "drv_data"
     case .message: "m"
+    case .taskNew: "newtask"
+    case .taskFork: "fork"
+    case .taskExec: "exec"
+    case .taskExit: "exit"
+    case .taskRename: "rename"
     }
   }
 }

@@ -44,6 +44,19 @@ public struct AccessAnalyzer {
   @inline(__always)
   @discardableResult
   public mutating func add(_ operation: BlockOperation) -> Accepted? {
+    guard let admitted = admit(operation) else { return nil }
+    return count(admitted)
+  }
+
+  /// Leaves out an operation `admit` let through, for a reason only the caller can judge (an
+  /// owner outside the workload's task tree).
+  @inline(__always)
+  public mutating func reject(_ reason: OperationFilter.Rejection) { rejected[reason.rawValue] += 1 }
+
+  /// Applies the filter and maps the operation into the file, without counting it: nil (and
+  /// the reason counted) when it is left out, else what `count` takes.
+  @inline(__always)
+  public mutating func admit(_ operation: BlockOperation) -> Accepted? {
     if let reason = filter.rejection(of: operation) {
       rejected[reason.rawValue] += 1
       return nil
@@ -66,7 +79,16 @@ public struct AccessAnalyzer {
     } else if let sectors = filter.sectors {
       counted = sectors.overlap(start: operation.sector, end: operation.endSector) &* 512
     }
+    return Accepted(operation: operation, countedBytes: counted, mapping: mapping)
+  }
 
+  /// Counts an operation `admit` let through; returns it.
+  @inline(__always)
+  @discardableResult
+  public mutating func count(_ admitted: Accepted) -> Accepted {
+    let operation = admitted.operation
+    let counted = admitted.countedBytes
+    let mapping = admitted.mapping
     operations += 1
     bytes &+= counted
     sizes.add(bytes: operation.bytes)
@@ -104,7 +126,7 @@ public struct AccessAnalyzer {
     if let latency = operation.issueToCompleteNanoseconds { issueToComplete.add(latency) }
     if let latency = operation.queueToCompleteNanoseconds { queueToComplete.add(latency) }
     if operation.error != 0 { errors += 1 }
-    return Accepted(operation: operation, countedBytes: counted, mapping: mapping)
+    return admitted
   }
 
   /// The figures so far.

@@ -11,6 +11,10 @@ public struct OperationFilter: Sendable, Hashable {
   /// Keep only operations owned by these pids (empty: any). The owner is the task that
   /// queued or issued the request, never the one on its completion line.
   public var pids: [Int32] = []
+  /// Keep only operations owned by these tasks or any task they created, as the trace's own
+  /// task events tell (`WorkloadTaskTree`; empty: no such rule). Applied by the analysis run
+  /// after the other rules, so an operation outside the file counts as outside the file.
+  public var taskTreeRoots: [Int32] = []
   /// Keep only operations whose owner has one of these names (empty: any).
   public var comms: [CommName] = []
   /// Keep only operations overlapping these whole-disk sectors (nil: any).

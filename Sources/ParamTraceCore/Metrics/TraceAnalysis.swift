@@ -54,6 +54,8 @@ public struct TraceAnalysis: Sendable {
   public var phases: PhaseSplit?
   /// Bytes per tensor and layer, with a model.
   public var tensors: TensorFigures?
+  /// The workload's tasks and what each read, with `filter.taskTreeRoots`.
+  public var tasks: WorkloadTaskFigures?
 
   /// The counting rule actually used, as the JSON's `counting` key reports it.
   public var countingName: String { options.counting.rawValue }
@@ -86,6 +88,9 @@ public struct TraceAnalysisRun {
   /// How many markers were looked through for `options.decodeMarker`.
   private var markersSearched = 0
   private var operations = ContiguousArray<BlockOperation>()
+  /// The workload's task tree, with `filter.taskTreeRoots`.
+  private var tree: WorkloadTaskTree?
+  private var otherOwners = OtherOwnerTally()
 
   public init(options: AnalysisOptions) {
     self.options = options
@@ -108,6 +113,7 @@ public struct TraceAnalysisRun {
         "first trace marker containing \"\(marker)\""
       } else { "" }
     operations.reserveCapacity(1 << 14)
+    if !options.filter.taskTreeRoots.isEmpty { tree = WorkloadTaskTree(roots: options.filter.taskTreeRoots) }
   }
 
   /// Processes events in time order; `accepted` sees every operation that passes the filter.
@@ -128,13 +134,33 @@ public struct TraceAnalysisRun {
     }
     operations.removeAll(keepingCapacity: true)
     assembler.consume(events, into: &operations)
+    applyTaskEvents()
     account(accepted)
+  }
+
+  /// Grows the task tree with the task events of the batch just assembled, before its
+  /// operations are judged (membership is bounded in time, so events later than an operation
+  /// do not change its verdict).
+  private mutating func applyTaskEvents() {
+    guard !assembler.taskEvents.isEmpty else { return }
+    let events = assembler.takeTaskEvents()
+    guard tree != nil else { return }
+    for event in events { tree!.apply(event) }
   }
 
   @inline(__always)
   private mutating func account(_ accepted: (AccessAnalyzer.Accepted) -> Void) {
     for operation in operations {
-      guard let item = analyzer.add(operation) else { continue }
+      guard let admitted = analyzer.admit(operation) else { continue }
+      if tree != nil {
+        guard let task = tree!.member(operation.ownerPid, at: operation.issueOrderTime) else {
+          analyzer.reject(.owner)
+          otherOwners.add(pid: operation.ownerPid, comm: operation.ownerComm, bytes: admitted.countedBytes)
+          continue
+        }
+        tree!.credit(task, bytes: admitted.countedBytes)
+      }
+      let item = analyzer.count(admitted)
       accepted(item)
       let inDecode = boundary.map { operation.issueOrderTime >= $0 } ?? false
       if load != nil {
@@ -170,6 +196,7 @@ public struct TraceAnalysisRun {
   ) -> TraceAnalysis {
     operations.removeAll(keepingCapacity: true)
     assembler.finish(into: &operations)
+    applyTaskEvents()
     account(accepted)
     var counters = assembler.counters
     counters.addCountedOnly(diagnostics)
@@ -182,7 +209,10 @@ public struct TraceAnalysisRun {
     var analysis = TraceAnalysis(
       options: options, figures: analyzer.result(), assembly: counters, diagnostics: diagnostics,
       countedAtDispatch: options.counting == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0,
-      warnings: [], phases: phases, tensors: attribution?.result())
+      warnings: [], phases: phases, tensors: attribution?.result(),
+      tasks: tree.map {
+        WorkloadTaskFigures(roots: $0.roots, tasks: $0.tasks, taskEvents: $0.eventsApplied, otherOwners: otherOwners.sorted)
+      })
     analysis.warnings = Self.warnings(for: analysis)
     return analysis
   }
@@ -216,6 +246,10 @@ public struct TraceAnalysisRun {
     }
     if let phases = analysis.phases, phases.boundaryNanoseconds == nil {
       warnings.append("No trace marker matched (\(phases.source)): every operation is in the load phase. Use --decode-from SECONDS.")
+    }
+    if let tasks = analysis.tasks, tasks.taskEvents == 0 {
+      warnings.append(
+        "The trace holds no task events (fork, exit…): only the root tasks \(tasks.roots.map(String.init).joined(separator: ", ")) were recognized as the workload, not their threads or children. Record with paramtrace record, which traces them.")
     }
     if analysis.figures.operations == 0 {
       warnings.append("No operation passed the filters.")

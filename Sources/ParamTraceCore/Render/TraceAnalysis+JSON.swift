@@ -56,6 +56,7 @@ extension TraceAnalysis {
     } else {
       members.append(("phases", .null))
     }
+    members.append(("workload_tasks", tasks?.json ?? .null))
     if f.operations == 0 { members.append(("empty", .bool(true))) }
     return .object(members)
   }
@@ -72,6 +73,7 @@ extension TraceAnalysis {
       ("direction", .string(filter.direction.rawValue)),
       ("devices", .array(filter.devices.map { .string($0.description) })),
       ("pids", .array(filter.pids.map { .int(Int64($0)) })),
+      ("task_tree_roots", .array(filter.taskTreeRoots.map { .int(Int64($0)) })),
       ("comms", .array(filter.comms.map { .string($0.description) })),
       (
         "sectors",

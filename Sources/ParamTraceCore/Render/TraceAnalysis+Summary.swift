@@ -53,6 +53,7 @@ extension TraceAnalysis {
       }
       lines.append("")
     }
+    if let tasks { lines.append(contentsOf: tasks.summaryLines()) }
     lines.append(row("Trace lines:", actionLine))
     if let perRequest = assembly.linesPerRequest {
       lines.append(row("Lines per request:", "\(formatFixed(perRequest, 2)) lines with a sector per counted request"))
@@ -147,6 +148,9 @@ extension TraceAnalysis {
     var parts = [filter.direction == .all ? "reads and writes" : filter.direction.rawValue]
     if !filter.devices.isEmpty { parts.append("device " + filter.devices.map(\.description).joined(separator: ",")) }
     if !filter.pids.isEmpty { parts.append("pid " + filter.pids.map(String.init).joined(separator: ",")) }
+    if !filter.taskTreeRoots.isEmpty {
+      parts.append("tasks of pid " + filter.taskTreeRoots.map(String.init).joined(separator: ",") + " and every task they created")
+    }
     if !filter.comms.isEmpty { parts.append("comm " + filter.comms.map(\.description).joined(separator: ",")) }
     if let sectors = filter.sectors { parts.append("\(sectors.ranges.count) sector range(s)") }
     if let extents = filter.extents {

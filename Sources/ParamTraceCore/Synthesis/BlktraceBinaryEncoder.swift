@@ -76,6 +76,7 @@ public struct BlktraceBinaryEncoder: Sendable {
     case .complete: categories |= 0x0080
     case .driverData: categories |= 0x4000
     case .split, .bounce, .message: break
+    case .taskNew, .taskFork, .taskExec, .taskExit, .taskRename: break  // not blktrace records
     }
     let flags = event.flags
     categories |= flags.contains(.write) || flags.contains(.discard) ? 0x0002 : 0x0001

@@ -93,7 +93,10 @@ public enum ExperimentRecorder {
     var result: WorkloadResult?
     if !interrupted {
       try workload.start()
-      result = workload.wait(shouldStop: { paramtrace_stop_signal() != 0 })
+      // With the trace's task events following the workload, /proc is looked at once a
+      // second only (mappings, and a cross-check), not 20 times.
+      let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
+      result = workload.wait(pollSeconds: pollSeconds, shouldStop: { paramtrace_stop_signal() != 0 })
       interrupted = paramtrace_stop_signal() != 0
     }
     try? tracer.mark("paramtrace workload end")
@@ -130,7 +133,13 @@ public enum ExperimentRecorder {
       var options = AnalysisOptions()
       options.windowNanoseconds = configuration.windowNanoseconds
       options.filter.extents = modelExtents?.map
-      options.filter.pids = result.taskIDs
+      // The owner filter: the workload's task tree from the trace's task events (every
+      // thread and child, however short-lived), else the tasks /proc polling saw.
+      if recording.taskEvents.isEmpty {
+        options.filter.pids = result.taskIDs
+      } else {
+        options.filter.taskTreeRoots = [result.pid]
+      }
       if let modelPath, let layout = try? loadModelLayout(modelPath) { options.model = layout }
       // llama.cpp's load time (MAP_POPULATE reads the whole file) marks where decode begins.
       if let load = timings.loadMilliseconds {
@@ -139,6 +148,7 @@ public enum ExperimentRecorder {
       analysis = try analyze(recording, options: options)
       var unfiltered = options
       unfiltered.filter.pids = []
+      unfiltered.filter.taskTreeRoots = []
       unfiltered.model = nil
       unfiltered.decodeFromNanoseconds = nil
       unfiltered.decodeMarker = nil
@@ -156,8 +166,15 @@ public enum ExperimentRecorder {
     if let analysis, let fileOnly, fileOnly.bytes > analysis.figures.bytes {
       let share = Double(fileOnly.bytes - analysis.figures.bytes) / Double(max(fileOnly.bytes, 1)) * 100
       if share > 1 {
-        warnings.append("\(formatFixed(share, 1))% of the model's bytes were read by tasks outside the workload (other processes reading the same file?).")
+        let who = analysis.tasks.map { tasks in
+          tasks.otherOwners.prefix(3).map { "\($0.comm.isEmpty ? "?" : $0.comm.description) (pid \($0.pid))" }.joined(separator: ", ")
+        }
+        warnings.append(
+          "\(formatFixed(share, 1))% of the model's bytes were read by tasks outside the workload\(who.map { $0.isEmpty ? "" : ": " + $0 } ?? "") (other processes reading the same file?).")
       }
+    }
+    if recording.taskEvents.isEmpty {
+      warnings.append("This kernel has no sched_process_fork event: the workload's tasks come from polling /proc, which misses threads and children that live less than 50 ms.")
     }
 
     memoryJSON += [
@@ -228,7 +245,7 @@ public enum ExperimentRecorder {
 
   static func analyze(_ recording: TraceRecordingResult, options: AnalysisOptions) throws -> TraceAnalysis {
     var source = try TraceInputs.open(
-      paths: recording.files, format: recording.format, strict: false, countedOnly: options.actionsNotNeeded)
+      paths: recording.analysisFiles, format: recording.analysisFormat, strict: false, countedOnly: options.actionsNotNeeded)
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()
     while try source.nextBatch(into: &batch) { run.consume(batch, markers: source.markers) }

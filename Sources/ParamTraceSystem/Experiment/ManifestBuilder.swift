@@ -43,6 +43,7 @@ enum ManifestBuilder {
     members.append(("timings", timingsJSON(timings)))
     members.append(("memory", .object(memory)))
     members.append(("analysis", analysisJSON(analysis, fileOnly: fileOnly)))
+    members.append(("workload_tasks", tasksJSON(analysis: analysis, workload: workload, recording: recording)))
     members.append(("interrupted", .bool(interrupted)))
     members.append(("warnings", .array(warnings.map { .string($0) })))
     return .object(members)
@@ -93,6 +94,9 @@ enum ManifestBuilder {
     }
     var members: [(String, JSONValue)] = [("format", .string(recording.format.rawValue))]
     members.append(("files", .array(recording.files.map { JSONValue.string($0) })))
+    members.append(("task_events", .array(recording.taskEvents.map { .string($0) })))
+    members.append(("task_file", recording.taskFile.map { JSONValue.string($0) } ?? .null))
+    members.append(("lost_task_events", .number(recording.lostTaskEvents)))
     members.append(("instance", .string(recording.instance)))
     members.append(("lost_events", .number(recording.lostEvents)))
     members.append(("bytes_written", .number(recording.bytesWritten)))

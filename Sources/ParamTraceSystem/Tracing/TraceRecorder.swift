@@ -40,6 +40,16 @@ public final class TraceRecorder: @unchecked Sendable {
   /// merged into its neighbour (inserted, never issued) looked unfinished: 11–16 per replay
   /// of a 0.1-scale twin under a 350 MiB budget, before block_rq_merge was added.
   static let optionalEvents = ["block_bio_backmerge", "block_bio_frontmerge", "block_split", "block_rq_merge"]
+  /// The scheduler's task events (spec §12), `SUBSYSTEM/NAME`: they name parent and child of
+  /// every thread and process created, so the analysis knows the workload's tasks however
+  /// short-lived (DESIGN.md lesson 9). They fire at task rate, not I/O rate, and cannot be
+  /// filtered by device; the ones this kernel has are enabled.
+  static let taskEventNames = [
+    "task/task_newtask", "sched/sched_process_fork", "sched/sched_process_exec", "sched/sched_process_exit",
+    "task/task_rename",
+  ]
+  /// Task events every task tree needs: without the fork event no child is known.
+  static let requiredTaskEvent = "sched/sched_process_fork"
   /// What `instance` says for the `blk` tracer.
   public static let topLevelInstanceName = "top-level (blk tracer)"
   /// Top-level options the `blk` recording changes and restores.
@@ -51,6 +61,9 @@ public final class TraceRecorder: @unchecked Sendable {
   let tracefs: Tracefs
   /// The tracepoints enabled (`.tracepoints`).
   let events: [String]
+  /// The task events recorded (`SUBSYSTEM/NAME`); empty when the kernel lacks the fork event
+  /// or `recordTaskEvents` is off.
+  public let taskEvents: [String]
   private let session: Mutex<Session>
 
   struct Session: ~Copyable {
@@ -62,6 +75,10 @@ public final class TraceRecorder: @unchecked Sendable {
     var instancePath: String?
     var markerFD: Int32 = -1
     var drain: TraceDrain?
+    /// `.full`: the private instance that records the task events beside the `blk` tracer.
+    var taskInstancePath: String?
+    var taskDrain: TraceDrain?
+    var taskStatsBefore: [Int: TraceRingStats] = [:]
     /// `.full`: the top-level settings as they were (relative path → value).
     var saved: [String: String] = [:]
     var changedTopLevel = false
@@ -96,6 +113,9 @@ public final class TraceRecorder: @unchecked Sendable {
     let missing = Self.requiredEvents.filter { !Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
     guard missing.isEmpty else { throw TraceRecorderError(.blockEventsMissing(missing), path: eventsDirectory) }
     events = Self.requiredEvents + Self.optionalEvents.filter { Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
+    let taskEventsPresent = Self.taskEventNames.filter { Tracefs.exists(tracefs.path("events/\($0)/enable")) }
+    taskEvents =
+      configuration.recordTaskEvents && taskEventsPresent.contains(Self.requiredTaskEvent) ? taskEventsPresent : []
 
     guard configuration.bufferKiBPerCPU > 0 else {
       throw TraceRecorderError(.misuse("bufferKiBPerCPU must be positive, not \(configuration.bufferKiBPerCPU)"), path: "")
@@ -197,6 +217,17 @@ public final class TraceRecorder: @unchecked Sendable {
         if configuration.actions == .full { try Tracefs.write("0", to: "/sys/block/\(diskName)/trace/enable") }
         drain.finish()
         drain.join()
+        var taskLost = 0
+        var taskSummary: TraceDrainSummary?
+        if let taskDrain = state.taskDrain, let taskPath = state.taskInstancePath {
+          try Tracefs.write("0", to: taskPath + "/tracing_on")
+          taskDrain.finish()
+          taskDrain.join()
+          if let failure = taskDrain.failure { throw failure }
+          let after = try TraceRingStats.read(base: taskPath)
+          taskSummary = taskDrain.sink.summary
+          taskLost = Self.lostEvents(before: state.taskStatsBefore, after: after, inStream: taskSummary!.lostEventsInStream)
+        }
         let statsAfter = try TraceRingStats.read(base: base)
         let summary = drain.sink.summary
         let failure = drain.failure
@@ -205,7 +236,19 @@ public final class TraceRecorder: @unchecked Sendable {
         teardownLocked(&state)
         state.phase = .tornDown
         if let failure { throw failure }
-        return makeResult(summary: summary, before: before, after: statsAfter, instance: instance)
+        var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance)
+        result.taskEvents = taskEvents
+        if let taskSummary {
+          result.taskFile = taskSummary.files.first
+          result.lostTaskEvents = taskLost
+          result.bytesWritten += taskSummary.bytesWritten
+          if taskLost > 0 {
+            result.lostEvents += taskLost
+            result.warnings.append(
+              "the kernel lost \(taskLost) task events (fork, exit…): the workload's task tree may miss tasks.")
+          }
+        }
+        return result
       } catch {
         teardownLocked(&state)
         throw error
@@ -246,7 +289,12 @@ public final class TraceRecorder: @unchecked Sendable {
 
   // MARK: Starting
 
-  private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
+  /// Makes a new private instance `paramtrace-PID[-N]` (`onCreate` learns its path at once,
+  /// so teardown removes it whatever fails next), tracing off, with the text options the
+  /// decoders read, `buffer_size_kb` and `trace_clock=mono`; returns its name and path.
+  private func makeInstance(
+    bufferKiB: Int, onCreate: (String) -> Void
+  ) throws(TraceRecorderError) -> (name: String, path: String) {
     let instances = tracefs.path("instances")
     var name = "paramtrace-\(getpid())"
     var suffix = 0
@@ -259,9 +307,7 @@ public final class TraceRecorder: @unchecked Sendable {
       name = "paramtrace-\(getpid())-\(suffix)"
     }
     let directory = "\(instances)/\(name)"
-    state.instanceName = name
-    state.instancePath = directory
-
+    onCreate(directory)
     try Tracefs.write("0", to: directory + "/tracing_on")
     // New instances copy the top-level options: make the text what the decoder reads even
     // when a `.full` recording has bin=1, context-info=0 up there.
@@ -271,13 +317,25 @@ public final class TraceRecorder: @unchecked Sendable {
     ] where Tracefs.exists("\(directory)/options/\(option)") {
       try Tracefs.write(value, to: "\(directory)/options/\(option)")
     }
-    try Tracefs.write(String(configuration.bufferKiBPerCPU), to: directory + "/buffer_size_kb")
+    try Tracefs.write(String(bufferKiB), to: directory + "/buffer_size_kb")
     try Tracefs.write("mono", to: directory + "/trace_clock")
+    return (name, directory)
+  }
+
+  /// Enables the task events in the instance at `directory`, unfiltered.
+  private func enableTaskEvents(in directory: String) throws(TraceRecorderError) {
+    for event in taskEvents { try Tracefs.write("1", to: "\(directory)/events/\(event)/enable") }
+  }
+
+  private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
+    let (name, directory) = try makeInstance(bufferKiB: configuration.bufferKiBPerCPU) { state.instancePath = $0 }
+    state.instanceName = name
     let filter = "dev == 0x" + String(configuration.disk.raw, radix: 16)
     for event in events {
       try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
       try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
     }
+    try enableTaskEvents(in: directory)
     let sink = try TextTraceSink(
       path: state.textOutputOverride ?? configuration.outputDirectory + "/trace.tp.txt", header: "# tracer: nop\n#\n")
     let drain = try TraceDrain(pipePath: directory + "/trace_pipe", sink: sink, ringBytes: ringBytes(directory))
@@ -320,9 +378,26 @@ public final class TraceRecorder: @unchecked Sendable {
     let drain = try TraceDrain(pipePath: tracefs.path("trace_pipe"), sink: sink, ringBytes: ringBytes(tracefs.root))
     state.drain = drain
     state.statsBefore = try TraceRingStats.read(base: tracefs.root)
+    // The blk tracer's binary stream has no room for other events: the task events go to a
+    // private instance of their own, drained as text beside the per-CPU files.
+    if !taskEvents.isEmpty {
+      let (_, directory) = try makeInstance(bufferKiB: Self.taskBufferKiB) { state.taskInstancePath = $0 }
+      try enableTaskEvents(in: directory)
+      let taskSink = try TextTraceSink(path: configuration.outputDirectory + "/" + Self.taskFileName, header: "# tracer: nop\n#\n")
+      let taskDrain = try TraceDrain(pipePath: directory + "/trace_pipe", sink: taskSink, ringBytes: ringBytes(directory))
+      state.taskDrain = taskDrain
+      state.taskStatsBefore = try TraceRingStats.read(base: directory)
+      try taskDrain.start()
+      try Tracefs.write("1", to: directory + "/tracing_on")
+    }
     try drain.start()
     try Tracefs.write("1", to: tracefs.path("tracing_on"))
   }
+
+  /// The task events' file of a `.full` recording.
+  static let taskFileName = "trace.tasks.txt"
+  /// Ring size per CPU for the task events' own instance: they come at task rate.
+  static let taskBufferKiB = 1024
 
   /// All the rings of an instance together: `buffer_total_size_kb`, else size × CPUs.
   private func ringBytes(_ base: String) -> Int {
@@ -334,6 +409,18 @@ public final class TraceRecorder: @unchecked Sendable {
 
   // MARK: Finishing
 
+  /// Lost events of one instance: the larger of the per-CPU counters' growth and the LOST
+  /// notices in the stream (both count the same losses), plus events left unread.
+  static func lostEvents(before: [Int: TraceRingStats], after: [Int: TraceRingStats], inStream: Int) -> Int {
+    var lostInStats = 0
+    var unread = 0
+    for (cpu, stats) in after {
+      lostInStats += max(0, stats.lost - (before[cpu]?.lost ?? 0))
+      unread += max(0, stats.fields["entries"] ?? 0)
+    }
+    return max(lostInStats, inStream) + unread
+  }
+
   private func makeResult(
     summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String
   ) -> TraceRecordingResult {
@@ -343,7 +430,7 @@ public final class TraceRecorder: @unchecked Sendable {
       lostInStats += max(0, stats.lost - (before[cpu]?.lost ?? 0))
       unread += max(0, stats.fields["entries"] ?? 0)
     }
-    let lost = max(lostInStats, summary.lostEventsInStream) + unread
+    let lost = Self.lostEvents(before: before, after: after, inStream: summary.lostEventsInStream)
     var result = TraceRecordingResult(
       files: summary.files, format: configuration.actions == .full ? .blktrace : .tracepoint, lostEvents: lost,
       perCPUStats: after.mapValues(\.fields), bytesWritten: summary.bytesWritten, instance: instance)
@@ -373,10 +460,22 @@ public final class TraceRecorder: @unchecked Sendable {
     } else if state.changedTopLevel {
       bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: tracefs.path("tracing_on")) }
     }
+    if let directory = state.taskInstancePath {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/tracing_on") }
+    }
     if let drain = state.drain {
       drain.closeDescriptors()  // ends the thread first (abort when it still runs)
       if reportingDrainFailure, let failure = drain.failure { printWarning("recording failed: \(failure)") }
       state.drain = nil
+    }
+    if let drain = state.taskDrain {
+      drain.closeDescriptors()
+      state.taskDrain = nil
+    }
+    if let directory = state.taskInstancePath {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/events/enable") }
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.removeInstance(directory) }
+      state.taskInstancePath = nil
     }
     if state.markerFD >= 0 {
       close(state.markerFD)

@@ -29,6 +29,9 @@ public struct TraceRecorderConfiguration: Sendable {
   /// thread being starved by a workload that saturates every CPU or stalled on its own disk
   /// write. Smaller buffers lose events under such stalls (reported, never hidden).
   public var bufferKiBPerCPU: Int = 16384
+  /// Also record the scheduler's task events (fork, exec, exit, newtask, rename), so the
+  /// workload's tasks come from the trace (on by default; off only to compare).
+  public var recordTaskEvents = true
   /// Directory for the trace files; created when missing. Must be on a disk filesystem:
   /// tmpfs and ramfs are refused (their pages would take memory from the workload).
   public var outputDirectory: String

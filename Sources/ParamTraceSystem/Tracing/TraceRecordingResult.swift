@@ -29,6 +29,18 @@ public struct TraceRecordingResult: Sendable {
   /// Bytes of the `blk` tracer's binary stream that were not records and were skipped
   /// (0 unless something else wrote into the top-level buffer).
   public var skippedBytes: Int = 0
+  /// The task events recorded (`sched/sched_process_fork`…); empty when the kernel lacks them.
+  /// With tracepoints they are in the trace itself; with the `blk` tracer in `taskFile`.
+  public var taskEvents: [String] = []
+  /// The text file of the task events, when they are not in `files` (the `blk` tracer).
+  public var taskFile: String?
+  /// Task events lost (the `blk` tracer's separate instance); included in `lostEvents`.
+  public var lostTaskEvents = 0
+  /// Every file an analysis reads: `files`, then `taskFile`. Open them with the format
+  /// detected per file when `taskFile` is set (it is tracepoint text).
+  public var analysisFiles: [String] { files + (taskFile.map { [$0] } ?? []) }
+  /// The format to open `analysisFiles` with: nil (detect each) when they mix formats.
+  public var analysisFormat: TraceFormat? { taskFile == nil ? format : nil }
   /// Things the caller should print (on stderr and in the manifest), for example lost events.
   public var warnings: [String] = []
 
