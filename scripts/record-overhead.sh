@@ -12,7 +12,9 @@
 #
 # usage: scripts/record-overhead.sh [N] [TOKENS]     (default 5 runs each, 16 tokens)
 # Environment: BUILD_ROOT (see below), TWIN_LIKE (default llama-2-7b-chat.Q4_K_M), TWIN_SCALE
-# (default 0.1), BUDGET_MIB (default none: warm runs).
+# (default 0.1), THREADS (replay's --threads; default: replay's own), BUDGET_MIB (default
+# none: warm runs). Besides the medians it prints the median of the N paired slowdowns (each
+# recorded run against the plain run just before it), which drift cannot bias.
 # Needs root (tracefs). Holds /tmp/paramtrace-machine-tests.lock for the whole measurement.
 set -euo pipefail
 N=${1:-5}
@@ -74,16 +76,18 @@ TWIN=$WORK/twin.gguf
 echo "twin: $(stat -c %s "$TWIN") bytes; $N runs each, --tokens $TOKENS, alternating"
 # eval tokens/s from llama.cpp-style timing lines: "... eval time = ... (... tokens per second)"
 rate() { grep -E '^[a-z_]+: +eval time' "$1" | sed -E 's/.*, +([0-9.]+) tokens per second.*/\1/' | tail -1; }
-"$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" >/dev/null 2>&1  # warm the page cache
+THREAD_ARGS=()
+[ -z "${THREADS:-}" ] || THREAD_ARGS=(--threads "$THREADS")
+"$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" >/dev/null 2>&1  # warm the page cache
 PLAIN=()
 RECORDED=()
 for i in $(seq 1 "$N"); do
   evict
-  plain "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" >"$WORK/plain.txt" 2>&1
+  plain "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" >"$WORK/plain.txt" 2>&1
   PLAIN+=("$(rate "$WORK/plain.txt")")
   rm -rf "$WORK/rec"
   evict
-  "$PARAMTRACE" record --model "$TWIN" "${BUDGET_ARGS[@]}" --out "$WORK/rec" -- "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" \
+  "$PARAMTRACE" record --model "$TWIN" "${BUDGET_ARGS[@]}" --out "$WORK/rec" -- "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" \
     >"$WORK/record.txt" 2>&1
   RECORDED+=("$(rate "$WORK/rec/workload.out")")
   echo "run $i: plain ${PLAIN[-1]} tokens/s, recorded ${RECORDED[-1]} tokens/s"
@@ -98,4 +102,6 @@ for name, values in [("replay", plain), ("replay under record", recorded)]:
     print(f"{name:24s} {statistics.median(values):9.2f} {min(values):9.2f} {max(values):9.2f}")
 slowdown = 1 - statistics.median(recorded) / statistics.median(plain)
 print(f"slowdown of the median: {slowdown * 100:.2f}% (goal < 2%): {'met' if slowdown < 0.02 else 'NOT met'}")
+paired = statistics.median(1 - r / p for p, r in zip(plain, recorded))
+print(f"median of the {len(plain)} paired slowdowns: {paired * 100:.2f}%")
 PY

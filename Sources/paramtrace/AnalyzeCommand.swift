@@ -43,6 +43,11 @@ struct AnalyzeCommand: ParsableCommand {
   var pids: [Int32] = []
 
   @Option(
+    name: .customLong("read-around-kb"),
+    help: "The largest read one page fault makes around itself, in KiB (2 × the disk's read_ahead_kb when the reader used POSIX_FADV_SEQUENTIAL, as llama.cpp does; record fills it in): with --model, shorter runs into the block stored next in the file count as read-around, not as steps of the read order.")
+  var readAroundKiB: Int?
+
+  @Option(
     name: .customLong("task-tree"),
     help: "Keep operations owned by this pid or any thread or process it created, from the trace's task events (fork, exit…; record writes them). Lists every task with what it read. Repeatable.")
   var taskTreeRoots: [Int32] = []
@@ -122,6 +127,7 @@ struct AnalyzeCommand: ParsableCommand {
     options.filter = try makeFilter()
     options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
     options.decodeMarker = decodeMarker
+    options.readAroundWindowBytes = readAroundKiB.map { UInt64($0) * 1024 }
     if let model {
       let reader = try FilePrefixReader(path: model)
       let map = try ModelFileReader.read(fileSize: reader.size, source: model) { count in try reader.readPrefix(count: count) }

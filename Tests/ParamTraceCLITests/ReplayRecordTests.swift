@@ -56,4 +56,40 @@ import Testing
       try RecordScratch.expectNothingLeft()
     }
   }
+
+  /// A recording whose order is known, with read-around on (the disk's own read_ahead_kb):
+  /// replay loads the twin front to back (file order), then reads it in layer order once for
+  /// the prompt and once per token. Under a budget of 60 % of the model every pass reads from
+  /// the disk, so all of them show in the trace: 1 + 1 + 4 passes, the first in file order,
+  /// the others in layer order, whatever the read-around into neighbouring blocks.
+  @Test func passesAndOrderUnderReadAround() throws {
+    guard RecordTests.gate() else { return }
+    try RecordScratch.with { scratch in
+      let twin = scratch.directory + "/twin.gguf"
+      let synth = try runParamtrace(["synth", "--like", "llama-2-7b-chat.Q4_K_M", "--scale", "0.1", "--out", twin])
+      #expect(synth.status == 0, "\(synth.stderr)")
+      let size = try FileManager.default.attributesOfItem(atPath: twin)[.size] as! Int
+      let budget = Int(Double(size) * 0.6) / (1 << 20) * (1 << 20)
+      for attempt in 1...2 {
+        let out = scratch.directory + "/order\(attempt)"
+        let run = try runParamtrace(
+          ["record", "--model", twin, "--cold", "--budget", "\(budget)", "--out", out, "--", try paramtraceExecutable().path, "replay", twin, "--tokens", "4"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let analysis = try RecordScratch.json(out + "/analysis.json")
+        let passes = analysis["forward_passes"] as! [String: Any]
+        #expect(passes["expected"] as? Int == 6)
+        #expect(passes["found"] as? Int == 6, "attempt \(attempt): \(passes)")
+        let order = (analysis["tensors"] as! [String: Any])["read_order"] as! [String: Any]
+        let verdicts = (order["passes"] as! [[String: Any]]).map { $0["order"] as! String }
+        #expect(verdicts.first == "file order", "\(verdicts)")
+        // A pass that skipped cached blocks may show only steps that are both (3…9 and 24…31
+        // are stored in layer order): "layer order = file order".
+        #expect(verdicts.dropFirst().allSatisfy { $0.hasPrefix("layer order") }, "attempt \(attempt): \(verdicts)")
+        #expect(order["verdict"] as? String == "layer order")
+        #expect((order["read_around_bytes"] as! Int) > 0, "read-around is on: the neighbours are read too")
+        print("replay under record, order known: passes \(verdicts), read-around \(order["read_around_bytes"]!) B, raw file steps \(order["raw_file_order_steps"]!) vs layer \(order["raw_layer_order_steps"]!)")
+      }
+      try RecordScratch.expectNothingLeft()
+    }
+  }
 }

@@ -141,3 +141,59 @@ extension TensorAttributionTests {
     #expect(analysis.summary(inputDescription: "synthetic").contains("blocks are stored out of layer order"))
   }
 }
+
+/// Read order and passes under read-around (DESIGN.md lesson 8), on timelines shaped like the
+/// real ones: TheBloke's block order, a load sweep in file order, then layer-order passes whose
+/// faults also read the tail or head of the block stored next in the file.
+@Suite struct ReadAroundOrderTests {
+  static let fileOrder = [0, 1] + Array(10...19) + [2] + Array(20...23) + Array(3...9) + Array(24...31)
+  static let block: UInt64 = 120 << 20
+
+  func run(_ layer: Int, _ bytes: UInt64, _ time: inout UInt64) -> LayerRun {
+    time += 1
+    return LayerRun(layer: layer, tensor: nil, startNanoseconds: time, endNanoseconds: time, bytes: bytes)
+  }
+
+  @Test func layerOrderPassesAreFoundThroughReadAround() {
+    var time: UInt64 = 0
+    var runs = Self.fileOrder.map { run($0, Self.block, &time) }  // the load
+    let rank = Dictionary(uniqueKeysWithValues: Self.fileOrder.enumerated().map { ($1, $0) })
+    for _ in 0..<17 {
+      for layer in 0..<32 {
+        // Read-around into the block stored before it, the bulk, then into the one after.
+        if let before = rank[layer].flatMap({ $0 > 0 ? Self.fileOrder[$0 - 1] : nil }) { runs.append(run(before, 1_400_000, &time)) }
+        runs.append(run(layer, Self.block - 2_000_000, &time))
+        if let after = rank[layer].flatMap({ $0 + 1 < Self.fileOrder.count ? Self.fileOrder[$0 + 1] : nil }) { runs.append(run(after, 800_000, &time)) }
+      }
+    }
+    let sizes = Dictionary(uniqueKeysWithValues: (0..<32).map { ($0, Self.block) })
+    let order = LayerOrderAnalysis(runs: runs, layersInFileOrder: Self.fileOrder, layerSizes: sizes)
+    #expect(order.passes.count == 18, "load + 17 sweeps")
+    #expect(order.passes.first?.verdict == "file order")
+    #expect(order.passes.dropFirst().allSatisfy { $0.verdict == "layer order" }, "\(order.passes.map(\.verdict))")
+    #expect(order.verdict == "layer order")
+    // 62 neighbour runs per sweep; those of a block that is also the next layer (3…9 and
+    // 24…31 are stored in layer order) merge into that block's visit instead.
+    #expect(order.readAroundRuns > 17 * 30 && order.readAroundRuns <= 17 * 62)
+    #expect(order.readAroundBytes > 0 && order.readAroundShare! < 0.02)
+    // Counted naively, the neighbours make it look like file order.
+    #expect(order.rawFileOrderSteps > order.rawLayerOrderSteps)
+    // Without block sizes (no read-around rule) the old verdict comes back.
+    #expect(LayerOrderAnalysis(runs: runs, layersInFileOrder: Self.fileOrder).verdict != "layer order")
+  }
+
+  @Test func partlyCachedBlocksStayInTheirTurn() {
+    // Blocks 3, 4, 5 are neighbours in layer order and in the file: a small read of 4 (mostly
+    // cached) between them is 4's turn, not read-around.
+    var time: UInt64 = 0
+    var runs: [LayerRun] = []
+    for _ in 0..<2 {
+      for layer in 0..<32 { runs.append(run(layer, layer == 4 ? 3 << 20 : Self.block, &time)) }
+    }
+    let sizes = Dictionary(uniqueKeysWithValues: (0..<32).map { ($0, Self.block) })
+    let order = LayerOrderAnalysis(runs: runs, layersInFileOrder: Self.fileOrder, layerSizes: sizes)
+    #expect(order.readAroundRuns == 0)
+    #expect(order.passes.count == 2)
+    #expect(order.passes.allSatisfy { $0.blocksRead == 32 })
+  }
+}

@@ -60,6 +60,26 @@ public struct ModelLayout: Sendable, Hashable {
     return order
   }
 
+  /// File-order ranks of the blocks (by their first tensor) and of the tensors outside them
+  /// together: what is stored next to what, for read-around.
+  public var fileUnitRanks: (layers: [Int: Int], tensors: [Int: Int]) {
+    var layers: [Int: Int] = [:]
+    var outside: [Int: Int] = [:]
+    var rank = 0
+    for (index, tensor) in tensors.enumerated() {
+      if let layer = tensor.layer {
+        if layers[layer] == nil {
+          layers[layer] = rank
+          rank += 1
+        }
+      } else {
+        outside[index] = rank
+        rank += 1
+      }
+    }
+    return (layers, outside)
+  }
+
   /// True when the blocks are not stored in numeric order (TheBloke's llama-2 files:
   /// 0, 1, 10–19, 2, …), so a reader going layer by layer jumps around the file.
   public var fileOrderDiffersFromLayerOrder: Bool {

@@ -13,8 +13,12 @@ public struct TensorAttribution {
   /// Tensors the current operation has touched, so each counts the operation once.
   private var touchedByOperation: [Int] = []
 
-  public init(layout: ModelLayout) {
+  /// The disk's read-around window, for the read-order analysis (0: unknown).
+  public var readAroundWindowBytes: UInt64
+
+  public init(layout: ModelLayout, readAroundWindowBytes: UInt64 = 0) {
     self.layout = layout
+    self.readAroundWindowBytes = readAroundWindowBytes
     tensorBytes = Array(repeating: 0, count: layout.tensors.count)
     tensorOperations = Array(repeating: 0, count: layout.tensors.count)
     expertBytes = layout.tensors.map { Array(repeating: 0, count: max(0, $0.expertCount ?? 0)) }
@@ -95,7 +99,10 @@ public struct TensorAttribution {
     return TensorFigures(
       tensors: tensors, layers: layers.values.sorted { $0.layer < $1.layer }, headerBytes: headerBytes,
       headerUniqueBytes: headerUnique, paddingBytes: paddingBytes, timeline: timeline.runs, timelineTruncated: timeline.truncated,
-      order: LayerOrderAnalysis(runs: timeline.runs, layersInFileOrder: layout.layersInFileOrder),
+      order: LayerOrderAnalysis(
+        runs: timeline.runs, layersInFileOrder: layout.layersInFileOrder,
+        layerSizes: Dictionary(layers.values.map { ($0.layer, $0.size) }, uniquingKeysWith: +),
+        readAroundWindowBytes: readAroundWindowBytes, unitRanks: layout.fileUnitRanks),
       fileOrderDiffersFromLayerOrder: layout.fileOrderDiffersFromLayerOrder)
   }
 }

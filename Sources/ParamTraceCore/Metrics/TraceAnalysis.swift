@@ -11,6 +11,12 @@ public struct AnalysisOptions: Sendable, Hashable {
   /// Text of a trace marker (tracefs `trace_marker`) that starts the decode phase; the first
   /// marker containing it is used when `decodeFromNanoseconds` is not given.
   public var decodeMarker: String?
+  /// The disk's read-around window in bytes (what one page fault may read around itself),
+  /// when known: the read-order analysis treats short runs up to it as read-around.
+  public var readAroundWindowBytes: UInt64?
+  /// How many forward passes the workload made (llama.cpp's timing lines), to compare with
+  /// the passes found in the trace; nil when unknown.
+  public var expectedForwardPasses: ExpectedForwardPasses?
   /// The traced model's tensor layout: bytes are attributed to tensors and layers. Needs
   /// `filter.extents` (file offsets come from them).
   public var model: ModelLayout?
@@ -101,10 +107,11 @@ public struct TraceAnalysisRun {
       decode = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
     }
     if let model = options.model, options.filter.extents != nil {
-      attribution = TensorAttribution(layout: model)
+      let window = options.readAroundWindowBytes ?? 0
+      attribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
       if options.splitsPhases {
-        loadAttribution = TensorAttribution(layout: model)
-        decodeAttribution = TensorAttribution(layout: model)
+        loadAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
+        decodeAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
       }
     }
     boundary = options.decodeFromNanoseconds
@@ -250,6 +257,13 @@ public struct TraceAnalysisRun {
     if let tasks = analysis.tasks, tasks.taskEvents == 0 {
       warnings.append(
         "The trace holds no task events (fork, exit…): only the root tasks \(tasks.roots.map(String.init).joined(separator: ", ")) were recognized as the workload, not their threads or children. Record with paramtrace record, which traces them.")
+    }
+    if let expected = analysis.options.expectedForwardPasses, let found = analysis.tensors?.order.passes.count, found != expected.count {
+      warnings.append(
+        "Found \(found) forward passes over the blocks, where the run made \(expected.count) (\(expected.rule)): "
+          + (found < expected.count
+            ? "passes whose blocks were all in the page cache read nothing from the disk and cannot be seen."
+            : "some passes were split (reads that jumped back within a pass?)."))
     }
     if analysis.figures.operations == 0 {
       warnings.append("No operation passed the filters.")

@@ -10,13 +10,7 @@ extension TensorFigures {
       ("padding_bytes", .number(paddingBytes)),
       (
         "read_order",
-        .object([
-          ("verdict", .string(order.verdict)),
-          ("steps", .number(order.steps)),
-          ("layer_order_steps", .number(order.layerOrderSteps)),
-          ("file_order_steps", .number(order.fileOrderSteps)),
-          ("wraps", .number(order.wraps)),
-        ])
+        order.json(modelBytes: layout.tensors.reduce(0) { $0 + $1.size })
       ),
       (
         "layers",
@@ -65,9 +59,7 @@ extension TensorFigures {
       let order = layout.layersInFileOrder.map(String.init).joined(separator: ",")
       lines.append("  blocks are stored out of layer order in the file: \(order)")
     }
-    lines.append(
-      "  read order: \(order.verdict) (\(order.layerOrderSteps) of \(order.steps) layer steps N→N+1, "
-        + "\(order.fileOrderSteps) to the next block in the file, \(order.wraps) wraps to the first layer)")
+    lines.append(contentsOf: order.summaryLines(modelBytes: layout.tensors.reduce(0) { $0 + $1.size }))
     lines.append("  " + HumanUnits.padRight("layer", 20) + HumanUnits.pad("size", 12) + HumanUnits.pad("read", 13) + HumanUnits.pad("unique", 13)
       + HumanUnits.pad("passes", 8) + HumanUnits.pad("ops", 9))
     for row in layers {

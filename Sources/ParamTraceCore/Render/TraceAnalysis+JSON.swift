@@ -57,6 +57,19 @@ extension TraceAnalysis {
       members.append(("phases", .null))
     }
     members.append(("workload_tasks", tasks?.json ?? .null))
+    members.append(
+      (
+        "forward_passes",
+        tensors.map { tensors in
+          .object([
+            ("found", .number(tensors.order.passes.count)),
+            ("expected", .optional(options.expectedForwardPasses?.count)),
+            ("expected_rule", options.expectedForwardPasses.map { .string($0.rule) } ?? .null),
+            ("load_found", .optional(phases?.loadTensors?.order.passes.count)),
+            ("decode_found", .optional(phases?.decodeTensors?.order.passes.count)),
+          ])
+        } ?? .null
+      ))
     if f.operations == 0 { members.append(("empty", .bool(true))) }
     return .object(members)
   }

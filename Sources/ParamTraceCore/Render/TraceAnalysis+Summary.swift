@@ -47,6 +47,7 @@ extension TraceAnalysis {
     if let phases { lines.append(contentsOf: phaseTable(phases)) }
     if let tensors, let model = options.model {
       lines.append(contentsOf: tensors.summary(layout: model))
+      if let phases { lines.append(contentsOf: Self.phasePassLines(phases, modelBytes: model.tensors.reduce(0) { $0 + $1.size })) }
       if let decode = phases?.decodeTensors {
         lines.append("  decode phase: \(decode.order.verdict); per layer passes "
           + decode.layers.map { "\($0.layer):\($0.passes.map { formatFixed($0, 1) } ?? "-")" }.joined(separator: " "))

@@ -141,6 +141,10 @@ public enum ExperimentRecorder {
         options.filter.taskTreeRoots = [result.pid]
       }
       if let modelPath, let layout = try? loadModelLayout(modelPath) { options.model = layout }
+      options.expectedForwardPasses = ExpectedForwardPasses(timings: timings, command: configuration.command)
+      // A fault reads up to read_ahead_kb around itself, doubled by POSIX_FADV_SEQUENTIAL
+      // (which llama.cpp sets): the largest read-around one fault can cause.
+      if let readAhead = modelExtents?.details.readAheadKilobytes { options.readAroundWindowBytes = UInt64(readAhead) * 2048 }
       // llama.cpp's load time (MAP_POPULATE reads the whole file) marks where decode begins.
       if let load = timings.loadMilliseconds {
         options.decodeFromNanoseconds = result.startMonotonicNanoseconds + UInt64(load * 1e6)
