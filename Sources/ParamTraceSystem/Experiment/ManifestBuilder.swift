@@ -41,6 +41,7 @@ enum ManifestBuilder {
     members.append(("trace", traceJSON(recording)))
     members.append(("workload", workloadJSON(workload)))
     members.append(("timings", timingsJSON(timings)))
+    members.append(("load_mode", loadModeJSON(configuration: configuration, workload: workload)))
     members.append(("memory", .object(memory)))
     members.append(("analysis", analysisJSON(analysis, fileOnly: fileOnly)))
     members.append(("workload_tasks", tasksJSON(analysis: analysis, workload: workload, recording: recording)))
