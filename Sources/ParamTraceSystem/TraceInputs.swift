@@ -40,7 +40,7 @@ public enum TraceInputs {
         let prefix = try reader.sniff(upTo: sniffLength)
         if prefix.isEmpty {
           // An idle CPU's file is empty; so is a per-CPU file named among others.
-          if expanded || (paths.count > 1 && isPerCPUFileName(file)) { continue }
+          if expanded || (paths.count > 1 && (isPerCPUFileName(file) || RawTraceFiles.formatsPath(forCPUFile: file) != nil)) { continue }
           throw TraceInputError(.empty, path: file)
         }
         inputs.append((file, reader, prefix, expanded || isPerCPUFileName(file)))
@@ -52,7 +52,21 @@ public enum TraceInputs {
 
     var sources: [any EventBatchSource] = []
     var allBinary = true
+    var rawFormats: [String: FtraceRawFormats] = [:]
     for input in inputs {
+      // Raw ring-buffer pages have no magic: their name and the formats beside them say it.
+      if format == nil || format == .ftraceRaw, let raw = RawTraceFiles.formatsPath(forCPUFile: input.file) {
+        if rawFormats[raw.formats] == nil { rawFormats[raw.formats] = try RawTraceFiles.formats(at: raw.formats) }
+        let options = DecoderOptions(sourceName: input.file, strict: strict, countedOnly: countedOnly)
+        let decoder = AnyTraceDecoder(format: .ftraceRaw, options: options, rawFormats: rawFormats[raw.formats], cpu: raw.cpu)
+        let reader = input.reader
+        var stream = DecodingStream(decoder: decoder, read: { try reader.read(into: $0) })
+        stream.sourceName = input.file
+        sources.append(stream)
+        allBinary = false
+        continue
+      }
+      if format == .ftraceRaw { throw TraceInputError(.rawWithoutFormats, path: input.file) }
       let detected: TraceFormat? = input.prefix.withUnsafeBytes { TraceFormat.detect($0) }
       guard let chosen = format ?? (input.perCPU ? detected ?? .blktrace : detected) else {
         throw TraceInputError(.unknownFormat, path: input.file)
@@ -91,6 +105,8 @@ public enum TraceInputs {
     } catch {
       throw TraceInputError(.missing, path: path)
     }
+    let raw = RawTraceFiles.members(ofStem: path)
+    if !raw.isEmpty { return raw }
     var members: [String] = []
     while true {
       let candidate = "\(path).blktrace.\(members.count)"
@@ -144,6 +160,10 @@ public struct TraceInputError: Error, CustomStringConvertible, Sendable, Hashabl
     case unknownFormat
     /// A system call failed.
     case system(operation: String, errno: Errno)
+    /// A raw recording's formats file cannot be read.
+    case rawFormats(String)
+    /// `--format ftrace-raw` for a file that is not `NAME.cpuN` beside `NAME.formats`.
+    case rawWithoutFormats
   }
 
   public var reason: Reason
@@ -177,6 +197,10 @@ public struct TraceInputError: Error, CustomStringConvertible, Sendable, Hashabl
       let names = TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")
       return
         "\(name): not a trace format paramtrace recognizes (blktrace binary, kernel-bin, blkparse text, ftrace blk text, tracepoint text, CHEOPS CSV). Name it with --format (\(names))."
+    case .rawFormats(let problem):
+      return "\(name): \(problem). It is the event layouts a raw recording needs; record again or copy it from the experiment directory."
+    case .rawWithoutFormats:
+      return "\(name): raw ring-buffer pages need their event layouts: name the CPU files NAME.cpuN with NAME.formats beside them (as record writes trace.raw.cpuN and trace.raw.formats), or pass the stem NAME."
     case .system(let operation, let errno):
       let hint =
         switch errno {

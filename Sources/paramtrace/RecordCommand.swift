@@ -49,6 +49,9 @@ struct RecordCommand: ParsableCommand {
   @Option(help: "tracepoints (default: a private tracefs instance) or full (the ftrace blk tracer: Q…C).")
   var actions: String = "tracepoints"
 
+  @Option(help: "How tracepoints are saved: raw (default: each CPU's ring-buffer pages as they are, trace.raw.cpuN with the event layouts in trace.raw.formats; the kernel formats nothing, so it keeps up with NVMe rates) or text (trace.tp.txt, readable anywhere, but the kernel formats every event).")
+  var drain: String = "raw"
+
   @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
   var bufferKiB: Int?
 
@@ -70,6 +73,7 @@ struct RecordCommand: ParsableCommand {
     if let lock, ByteSize.parse(lock) == nil { throw ValidationError("--lock \(lock): expected a size such as 20GiB.") }
     if budget != nil && lock != nil { throw ValidationError("--budget and --lock exclude each other.") }
     if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
+    if TraceDrainKind(rawValue: drain) == nil { throw ValidationError("--drain must be raw or text.") }
     if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
     if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
@@ -85,6 +89,7 @@ struct RecordCommand: ParsableCommand {
     configuration.cold = cold
     configuration.dropCaches = dropCaches
     configuration.actions = TraceActions(rawValue: actions) ?? .tracepoints
+    configuration.drain = TraceDrainKind(rawValue: drain) ?? .raw
     configuration.bufferKiBPerCPU = bufferKiB
     configuration.verbose = verbose
     configuration.windowNanoseconds = UInt64(window * 1e9)

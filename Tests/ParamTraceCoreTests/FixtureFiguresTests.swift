@@ -156,6 +156,7 @@ func memoryStream(
   case .ftraceBlk: memoryStream(FtraceBlkTextDecoder(options: options), bytes, chunkSize)
   case .tracepoint: memoryStream(TracepointTextDecoder(options: options), bytes, chunkSize)
   case .cheopsCSV: memoryStream(CheopsCSVDecoder(options: options), bytes, chunkSize)
+  case .ftraceRaw: memoryStream(FtraceRawDecoder(options: options, formats: FtraceRawFormats(), cpu: 0), bytes, chunkSize)
   }
 }
 

@@ -1,4 +1,4 @@
-/// One of the six trace decoders, chosen at run time by `TraceFormat`, dispatched with a
+/// One of the seven trace decoders, chosen at run time by `TraceFormat`, dispatched with a
 /// `switch` (no existentials).
 public struct AnyTraceDecoder: TraceDecoder {
   private enum Storage {
@@ -8,6 +8,7 @@ public struct AnyTraceDecoder: TraceDecoder {
     case ftraceBlk(FtraceBlkTextDecoder)
     case tracepoint(TracepointTextDecoder)
     case cheopsCSV(CheopsCSVDecoder)
+    case ftraceRaw(FtraceRawDecoder)
     /// Held only while a decoder is out being mutated, so its state is not copied.
     case moving
   }
@@ -16,7 +17,9 @@ public struct AnyTraceDecoder: TraceDecoder {
   /// The format being decoded.
   public let format: TraceFormat
 
-  public init(format: TraceFormat, options: DecoderOptions) {
+  /// `rawFormats` and `cpu` are for `.ftraceRaw` (the recording's saved event layouts and the
+  /// CPU the pages came from); without them no raw event can be decoded.
+  public init(format: TraceFormat, options: DecoderOptions, rawFormats: FtraceRawFormats? = nil, cpu: UInt16 = 0) {
     self.format = format
     switch format {
     case .blktrace: storage = .blktrace(BlktraceBinaryDecoder(options: options))
@@ -25,6 +28,7 @@ public struct AnyTraceDecoder: TraceDecoder {
     case .ftraceBlk: storage = .ftraceBlk(FtraceBlkTextDecoder(options: options))
     case .tracepoint: storage = .tracepoint(TracepointTextDecoder(options: options))
     case .cheopsCSV: storage = .cheopsCSV(CheopsCSVDecoder(options: options))
+    case .ftraceRaw: storage = .ftraceRaw(FtraceRawDecoder(options: options, formats: rawFormats ?? FtraceRawFormats(), cpu: cpu))
     }
   }
 
@@ -56,6 +60,10 @@ public struct AnyTraceDecoder: TraceDecoder {
       storage = .moving
       defer { storage = .cheopsCSV(decoder) }
       return try decoder.decode(bytes, atEnd: atEnd, into: &events)
+    case .ftraceRaw(var decoder):
+      storage = .moving
+      defer { storage = .ftraceRaw(decoder) }
+      return try decoder.decode(bytes, atEnd: atEnd, into: &events)
     case .moving:
       preconditionFailure("AnyTraceDecoder used while decoding")
     }
@@ -69,6 +77,7 @@ public struct AnyTraceDecoder: TraceDecoder {
     case .ftraceBlk(let decoder): decoder.diagnostics
     case .tracepoint(let decoder): decoder.diagnostics
     case .cheopsCSV(let decoder): decoder.diagnostics
+    case .ftraceRaw(let decoder): decoder.diagnostics
     case .moving: TraceDiagnostics()
     }
   }
@@ -81,6 +90,7 @@ public struct AnyTraceDecoder: TraceDecoder {
     case .ftraceBlk(let decoder): decoder.markers
     case .tracepoint(let decoder): decoder.markers
     case .cheopsCSV(let decoder): decoder.markers
+    case .ftraceRaw(let decoder): decoder.markers
     case .moving: []
     }
   }

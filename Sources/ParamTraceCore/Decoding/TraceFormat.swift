@@ -12,6 +12,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   case tracepoint
   /// The CHEOPS'25 bpftrace CSV (`nsecs, rwbs, bytes, sector, nr_sector`).
   case cheopsCSV = "csv"
+  /// Raw ring-buffer pages of a tracefs instance (`per_cpu/cpuN/trace_pipe_raw`), one file per
+  /// CPU `NAME.cpuN` beside the event layouts `NAME.formats` (what `record` writes as
+  /// `trace.raw.*`). Not detected from bytes: named by the files.
+  case ftraceRaw = "ftrace-raw"
 
   /// How many bytes `detect` wants to see (it works with fewer).
   public static let detectionPrefixLength = 16 << 10

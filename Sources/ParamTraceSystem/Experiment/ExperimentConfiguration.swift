@@ -20,6 +20,8 @@ public struct ExperimentConfiguration: Sendable {
   public var dropCaches = false
   /// Tracepoints in a private instance, or the full blk tracer (Q…C).
   public var actions: TraceActions = .tracepoints
+  /// How tracepoints are drained: raw ring-buffer pages (default) or text.
+  public var drain: TraceDrainKind = .raw
   /// Per-CPU trace buffer; nil for the recorder's default.
   public var bufferKiBPerCPU: Int?
   /// Echo the workload's output live.

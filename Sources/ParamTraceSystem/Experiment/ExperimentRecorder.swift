@@ -38,6 +38,7 @@ public enum ExperimentRecorder {
     // tracefs and the disk's events (the recorder's preflight), the lock's safety margin.
     var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
     traceConfiguration.actions = configuration.actions
+    traceConfiguration.drain = configuration.drain
     if let buffer = configuration.bufferKiBPerCPU { traceConfiguration.bufferKiBPerCPU = buffer }
     let tracer = try TraceRecorder(traceConfiguration)
     defer { tracer.teardown() }
@@ -83,7 +84,7 @@ public enum ExperimentRecorder {
     // Trace.
     try tracer.start()
     try? tracer.mark("paramtrace workload start")
-    log("tracing \(disk) (\(configuration.actions.rawValue)); running: \(configuration.command.joined(separator: " "))")
+    log("tracing \(disk) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
 
     // Workload.
     let workload = WorkloadProcess(

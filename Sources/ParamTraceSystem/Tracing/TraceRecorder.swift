@@ -75,6 +75,8 @@ public final class TraceRecorder: @unchecked Sendable {
     var instancePath: String?
     var markerFD: Int32 = -1
     var drain: TraceDrain?
+    /// `.raw`: the drains of CPUs 1…N-1 (`drain` is CPU 0's).
+    var moreDrains: [TraceDrain] = []
     /// `.full`: the private instance that records the task events beside the `blk` tracer.
     var taskInstancePath: String?
     var taskDrain: TraceDrain?
@@ -216,7 +218,9 @@ public final class TraceRecorder: @unchecked Sendable {
         try Tracefs.write("0", to: base + "/tracing_on")
         if configuration.actions == .full { try Tracefs.write("0", to: "/sys/block/\(diskName)/trace/enable") }
         drain.finish()
+        for more in state.moreDrains { more.finish() }
         drain.join()
+        for more in state.moreDrains { more.join() }
         var taskLost = 0
         var taskSummary: TraceDrainSummary?
         if let taskDrain = state.taskDrain, let taskPath = state.taskInstancePath {
@@ -229,8 +233,14 @@ public final class TraceRecorder: @unchecked Sendable {
           taskLost = Self.lostEvents(before: state.taskStatsBefore, after: after, inStream: taskSummary!.lostEventsInStream)
         }
         let statsAfter = try TraceRingStats.read(base: base)
-        let summary = drain.sink.summary
-        let failure = drain.failure
+        var summary = drain.sink.summary
+        for more in state.moreDrains {
+          let other = more.sink.summary
+          summary.files += other.files
+          summary.bytesWritten += other.bytesWritten
+          summary.records += other.records
+        }
+        let failure = drain.failure ?? state.moreDrains.lazy.compactMap(\.failure).first
         let instance = state.instanceName ?? Self.topLevelInstanceName
         let before = state.statsBefore
         teardownLocked(&state)
@@ -284,7 +294,10 @@ public final class TraceRecorder: @unchecked Sendable {
 
   /// Test hook: stop (or resume) reading `trace_pipe`, so a small ring overflows.
   func setDrainPausedForTesting(_ paused: Bool) {
-    session.withLock { $0.drain?.setPaused(paused) }
+    session.withLock { state in
+      state.drain?.setPaused(paused)
+      for drain in state.moreDrains { drain.setPaused(paused) }
+    }
   }
 
   // MARK: Starting
@@ -336,17 +349,63 @@ public final class TraceRecorder: @unchecked Sendable {
       try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
     }
     try enableTaskEvents(in: directory)
-    let sink = try TextTraceSink(
-      path: state.textOutputOverride ?? configuration.outputDirectory + "/trace.tp.txt", header: "# tracer: nop\n#\n")
-    let drain = try TraceDrain(pipePath: directory + "/trace_pipe", sink: sink, ringBytes: ringBytes(directory))
-    state.drain = drain
+    if configuration.drain == .raw, state.textOutputOverride == nil {
+      try startRawDrains(&state, directory: directory)
+    } else {
+      let sink = try TextTraceSink(
+        path: state.textOutputOverride ?? configuration.outputDirectory + "/trace.tp.txt", header: "# tracer: nop\n#\n")
+      state.drain = try TraceDrain(pipePath: directory + "/trace_pipe", sink: sink, ringBytes: ringBytes(directory))
+    }
+    let drain = state.drain!
     state.markerFD = open(directory + "/trace_marker", O_WRONLY | O_CLOEXEC)
     guard state.markerFD >= 0 else {
       throw TraceRecorderError(.tracefs(operation: "open", errno: Errno(rawValue: errno)), path: directory + "/trace_marker")
     }
     state.statsBefore = try TraceRingStats.read(base: directory)
     try drain.start()
+    for more in state.moreDrains { try more.start() }
     try Tracefs.write("1", to: directory + "/tracing_on")
+  }
+
+  /// The stem of a raw recording's files: `trace.raw.cpuN` and `trace.raw.formats`.
+  static let rawStem = "trace.raw"
+
+  /// One drain per CPU on `per_cpu/cpuN/trace_pipe_raw`, and the event layouts saved first.
+  private func startRawDrains(_ state: inout Session, directory: String) throws(TraceRecorderError) {
+    let stem = configuration.outputDirectory + "/" + Self.rawStem
+    let pageSize = try saveRawFormats(instance: directory, to: stem + ".formats")
+    // poll(2) on trace_pipe_raw wakes when the ring is this full; the drain's own pacing
+    // reads sooner when events come fast.
+    if Tracefs.exists(directory + "/buffer_percent") { try Tracefs.write("25", to: directory + "/buffer_percent") }
+    let cpus = Tracefs.cpus(in: directory)
+    guard !cpus.isEmpty else { throw TraceRecorderError(.misuse("no per_cpu directories in \(directory)"), path: directory) }
+    for cpu in cpus {
+      let sink = try RawPageSink(path: "\(stem).cpu\(cpu)", pageSize: pageSize)
+      let drain = try TraceDrain(
+        pipePath: "\(directory)/per_cpu/cpu\(cpu)/trace_pipe_raw", sink: sink, ringBytes: configuration.bufferKiBPerCPU << 10)
+      if state.drain == nil { state.drain = drain } else { state.moreDrains.append(drain) }
+    }
+  }
+
+  /// Writes the instance's page and event layouts (every enabled event, and `ftrace/print`
+  /// for markers) as `== PATH` sections; returns the page size.
+  private func saveRawFormats(instance directory: String, to path: String) throws(TraceRecorderError) -> Int {
+    var sections: [String] = ["events/header_page", "events/header_event"]
+    if Tracefs.exists(directory + "/buffer_subbuf_size_kb") { sections.append("buffer_subbuf_size_kb") }
+    sections += events.map { "events/block/\($0)/format" } + taskEvents.map { "events/\($0)/format" }
+    sections.append("events/ftrace/print/format")
+    var text = "# paramtrace raw ring-buffer layouts, read from \(directory) at record time\n"
+    var pageSize = Int(getpagesize())
+    for section in sections {
+      let base = section.hasPrefix("events/ftrace") || section.hasPrefix("events/header") ? tracefs.root : directory
+      guard let content = try? Tracefs.read(base + "/" + section) else { continue }
+      if section == "buffer_subbuf_size_kb", let kib = Int(content) { pageSize = kib * 1024 }
+      text += "== \(section)\n\(content)\n"
+    }
+    let file = try TraceOutputFile(path: path)
+    try file.write(Array(text.utf8))
+    try file.finish()
+    return pageSize
   }
 
   private func startBlkTracer(_ state: inout Session) throws(TraceRecorderError) {
@@ -432,7 +491,9 @@ public final class TraceRecorder: @unchecked Sendable {
     }
     let lost = Self.lostEvents(before: before, after: after, inStream: summary.lostEventsInStream)
     var result = TraceRecordingResult(
-      files: summary.files, format: configuration.actions == .full ? .blktrace : .tracepoint, lostEvents: lost,
+      files: summary.files,
+      format: configuration.actions == .full ? .blktrace : summary.files.first.map { $0.hasSuffix(".txt") } == false ? .ftraceRaw : .tracepoint,
+      lostEvents: lost,
       perCPUStats: after.mapValues(\.fields), bytesWritten: summary.bytesWritten, instance: instance)
     result.lostEventsInStats = lostInStats
     result.lostEventsInStream = summary.lostEventsInStream
@@ -468,6 +529,8 @@ public final class TraceRecorder: @unchecked Sendable {
       if reportingDrainFailure, let failure = drain.failure { printWarning("recording failed: \(failure)") }
       state.drain = nil
     }
+    for drain in state.moreDrains { drain.closeDescriptors() }
+    state.moreDrains = []
     if let drain = state.taskDrain {
       drain.closeDescriptors()
       state.taskDrain = nil

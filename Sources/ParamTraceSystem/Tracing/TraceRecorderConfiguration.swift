@@ -12,6 +12,16 @@ public enum TraceActions: String, Sendable {
   case full
 }
 
+/// How a tracepoint recording empties its ring buffers (`paramtrace record --drain`).
+public enum TraceDrainKind: String, Sendable {
+  /// Each CPU's `trace_pipe_raw` pages, saved as they are (`trace.raw.cpuN`, with the event
+  /// layouts in `trace.raw.formats`): the kernel formats nothing, so it keeps up at NVMe rates.
+  case raw
+  /// `trace_pipe` text (`trace.tp.txt`): readable with any tool, but the kernel formats every
+  /// event, which costs a core at a few hundred thousand events a second.
+  case text
+}
+
 /// What to record and where (see `TraceRecorder`).
 public struct TraceRecorderConfiguration: Sendable {
   /// The whole disk to trace, `major << 20 | minor` as traces carry it (not a partition:
@@ -29,6 +39,8 @@ public struct TraceRecorderConfiguration: Sendable {
   /// thread being starved by a workload that saturates every CPU or stalled on its own disk
   /// write. Smaller buffers lose events under such stalls (reported, never hidden).
   public var bufferKiBPerCPU: Int = 16384
+  /// Raw pages (default) or text, for `.tracepoints`.
+  public var drain: TraceDrainKind = .raw
   /// Also record the scheduler's task events (fork, exec, exit, newtask, rename), so the
   /// workload's tasks come from the trace (on by default; off only to compare).
   public var recordTaskEvents = true

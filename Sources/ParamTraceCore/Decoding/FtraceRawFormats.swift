@@ -1,0 +1,184 @@
+/// The event layouts of a raw ring-buffer recording (spec §3.4), read from the `format` files
+/// of the instance that recorded it and saved beside the trace, so the decoder never guesses
+/// offsets or event ids (both differ between kernels and boots).
+///
+/// The saved file (`trace.raw.formats`) is the concatenation of sections, each a line
+/// `== RELATIVE/PATH` then the file's text: `events/header_page`, `events/header_event`,
+/// `buffer_subbuf_size_kb` and every recorded event's `events/SYSTEM/NAME/format`.
+public struct FtraceRawFormats: Sendable {
+  /// What an event is to the decoder.
+  public enum Kind: UInt8, Sendable {
+    case unknown = 0
+    /// block_rq_insert/issue/merge: dev, sector, nr_sector, rwbs, comm.
+    case requestWithComm
+    /// block_rq_complete/error/requeue: dev, sector, nr_sector, error (requeue: none), rwbs.
+    case requestWithError
+    /// block_bio_queue/backmerge/frontmerge, block_getrq: dev, sector, nr_sector, rwbs, comm.
+    case bio
+    /// block_split: dev, sector, new_sector, rwbs, comm.
+    case split
+    case taskNew, taskFork, taskExec, taskExit, taskRename
+    /// ftrace/print: a trace_marker write.
+    case marker
+  }
+
+  /// Where an event's fields are (byte offsets in its record; -1 when absent).
+  public struct Layout: Sendable {
+    public var name: String
+    public var kind: Kind
+    public var action: BlockAction
+    public var requestLevel: Bool
+    public var fields: [String: (offset: Int, size: Int)]
+    // Resolved offsets of the fields the kind uses.
+    var device = -1, sector = -1, sectors = -1, rwbs = -1, comm = -1, error = -1, detail = -1
+    var pid = -1, otherPid = -1, text = -1, flags = -1, groupDead = -1
+    var rwbsSize = 0, commSize = 0
+  }
+
+  /// Bytes per ring-buffer page (sub-buffer).
+  public var pageSize = 4096
+  /// Where the page data starts and where `commit` is.
+  public var pageDataOffset = 16
+  public var commitOffset = 8
+  public var commitSize = 8
+  /// Layouts by event id (dense: ids are small numbers).
+  public private(set) var layoutsByID: [Layout?] = []
+
+  public init() {}
+
+  /// Parses the saved sections; unknown events are kept as `.unknown` (skipped, counted).
+  public init(parsing text: String) throws(TraceParseError) {
+    var sections: [(String, [Substring])] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("== ") {
+        sections.append((String(line.dropFirst(3)), []))
+      } else if !sections.isEmpty {
+        sections[sections.count - 1].1.append(line)
+      }
+    }
+    guard !sections.isEmpty else {
+      throw TraceParseError(reason: .badRecord("no `== PATH` sections in the formats file"), byteOffset: 0)
+    }
+    for (path, lines) in sections {
+      if path.hasSuffix("buffer_subbuf_size_kb"), let kib = lines.first.flatMap({ Int($0.trimmingBlanks) }), kib > 0 {
+        pageSize = kib * 1024
+      } else if path.hasSuffix("header_page") {
+        let fields = Self.fields(lines)
+        if let commit = fields["commit"] {
+          commitOffset = commit.offset
+          commitSize = commit.size
+        }
+        if let data = fields["data"] { pageDataOffset = data.offset }
+      } else if path.hasSuffix("/format") {
+        guard let idLine = lines.first(where: { $0.hasPrefix("ID:") }), let id = Int(idLine.dropFirst(3).trimmingBlanks), id >= 0, id < 1 << 16,
+          let nameLine = lines.first(where: { $0.hasPrefix("name:") })
+        else {
+          throw TraceParseError(reason: .badRecord("section \(path) has no `name:` and `ID:` lines"), byteOffset: 0)
+        }
+        let name = String(nameLine.dropFirst(5).trimmingBlanks)
+        let layout = Self.layout(name: name, fields: Self.fields(lines))
+        if id >= layoutsByID.count { layoutsByID += Array(repeating: nil, count: id + 1 - layoutsByID.count) }
+        layoutsByID[id] = layout
+      }
+    }
+  }
+
+  /// `field:TYPE NAME;	offset:N;	size:N;	signed:N;` lines → name → (offset, size).
+  static func fields(_ lines: [Substring]) -> [String: (offset: Int, size: Int)] {
+    var result: [String: (offset: Int, size: Int)] = [:]
+    for line in lines {
+      let trimmed = line.trimmingBlanks
+      guard trimmed.hasPrefix("field:"), let semicolon = trimmed.firstIndex(of: ";") else { continue }
+      // The declaration's last word is the name, maybe with `[N]`.
+      let declaration = trimmed[trimmed.index(trimmed.startIndex, offsetBy: 6)..<semicolon]
+      guard var name = declaration.split(separator: " ").last.map(String.init) else { continue }
+      if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
+      func number(_ key: String) -> Int? {
+        guard let range = trimmed.firstRange(of: key) else { return nil }
+        return Int(trimmed[range.upperBound...].prefix { $0 != ";" })
+      }
+      guard let offset = number("offset:"), let size = number("size:") else { continue }
+      result[name] = (offset, size)
+    }
+    return result
+  }
+
+  static func layout(name: String, fields: [String: (offset: Int, size: Int)]) -> Layout {
+    func at(_ field: String) -> Int { fields[field]?.offset ?? -1 }
+    var layout = Layout(name: name, kind: .unknown, action: .message, requestLevel: false, fields: fields)
+    layout.device = at("dev")
+    layout.sector = at("sector")
+    layout.sectors = at("nr_sector")
+    layout.rwbs = at("rwbs")
+    layout.rwbsSize = fields["rwbs"]?.size ?? 0
+    layout.comm = at("comm")
+    layout.commSize = fields["comm"]?.size ?? 0
+    layout.error = at("error")
+    switch name {
+    case "block_rq_insert": (layout.kind, layout.action, layout.requestLevel) = (.requestWithComm, .insert, true)
+    case "block_rq_issue": (layout.kind, layout.action, layout.requestLevel) = (.requestWithComm, .issue, true)
+    case "block_rq_merge": (layout.kind, layout.action, layout.requestLevel) = (.requestWithComm, .backmerge, true)
+    case "block_rq_complete", "block_rq_error": (layout.kind, layout.action, layout.requestLevel) = (.requestWithError, .complete, true)
+    case "block_rq_requeue": (layout.kind, layout.action, layout.requestLevel) = (.requestWithError, .requeue, true)
+    case "block_bio_queue": (layout.kind, layout.action) = (.bio, .queue)
+    case "block_bio_backmerge": (layout.kind, layout.action) = (.bio, .backmerge)
+    case "block_bio_frontmerge": (layout.kind, layout.action) = (.bio, .frontmerge)
+    case "block_getrq": (layout.kind, layout.action) = (.bio, .getRequest)
+    case "block_split":
+      (layout.kind, layout.action) = (.split, .split)
+      layout.detail = at("new_sector")
+    case "task_newtask":
+      (layout.kind, layout.action) = (.taskNew, .taskNew)
+      layout.otherPid = at("pid")
+      layout.flags = at("clone_flags")
+    case "sched_process_fork":
+      (layout.kind, layout.action) = (.taskFork, .taskFork)
+      layout.pid = at("parent_pid")
+      layout.otherPid = at("child_pid")
+      layout.text = at("child_comm")
+    case "sched_process_exec":
+      (layout.kind, layout.action) = (.taskExec, .taskExec)
+      layout.pid = at("pid")
+      layout.otherPid = at("old_pid")
+      layout.text = at("filename")
+    case "sched_process_exit":
+      (layout.kind, layout.action) = (.taskExit, .taskExit)
+      layout.pid = at("pid")
+      layout.groupDead = at("group_dead")
+    case "task_rename":
+      (layout.kind, layout.action) = (.taskRename, .taskRename)
+      layout.pid = at("pid")
+      layout.comm = at("newcomm")
+      layout.commSize = fields["newcomm"]?.size ?? 0
+    case "print":
+      layout.kind = .marker
+      layout.text = at("buf")
+    default: break
+    }
+    // A layout missing a field its kind needs is not decoded (and says so by being unknown).
+    let needed: [Int] =
+      switch layout.kind {
+      case .requestWithComm, .bio: [layout.device, layout.sector, layout.sectors, layout.rwbs]
+      case .requestWithError: [layout.device, layout.sector, layout.sectors, layout.rwbs]
+      case .split: [layout.device, layout.sector, layout.rwbs]
+      case .taskNew: [layout.otherPid, layout.flags]
+      case .taskFork: [layout.pid, layout.otherPid]
+      case .taskExec, .taskExit: [layout.pid]
+      case .taskRename: [layout.pid, layout.comm]
+      case .marker: [layout.text]
+      case .unknown: []
+      }
+    if needed.contains(-1) { layout.kind = .unknown }
+    return layout
+  }
+}
+
+extension Substring {
+  /// Without leading and trailing blanks and tabs.
+  var trimmingBlanks: Substring {
+    var text = self
+    while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+    while let last = text.last, last == " " || last == "\t" || last == "\r" { text.removeLast() }
+    return text
+  }
+}

@@ -1,0 +1,33 @@
+import ParamTraceCore
+import SystemPackage
+
+/// The files of a raw ring-buffer recording (`record --drain raw`): one per CPU, `NAME.cpuN`,
+/// beside the event layouts `NAME.formats` they need.
+enum RawTraceFiles {
+  /// `NAME.cpu0`, `.cpu1`, … when `path` is a stem `NAME` that does not exist but has them.
+  static func members(ofStem path: String) -> [String] {
+    guard exists(path + ".formats") else { return [] }
+    var members: [String] = []
+    while exists("\(path).cpu\(members.count)") { members.append("\(path).cpu\(members.count)") }
+    return members
+  }
+
+  /// For `NAME.cpuN`: the formats file `NAME.formats` (when it exists) and N.
+  static func formatsPath(forCPUFile file: String) -> (formats: String, cpu: UInt16)? {
+    guard let dot = file.lastIndex(of: "."), file[dot...].hasPrefix(".cpu"),
+      let cpu = UInt16(file[file.index(dot, offsetBy: 4)...])
+    else { return nil }
+    let formats = String(file[..<dot]) + ".formats"
+    return exists(formats) ? (formats, cpu) : nil
+  }
+
+  /// The parsed layouts of `path`, with the error a user can act on.
+  static func formats(at path: String) throws -> FtraceRawFormats {
+    let bytes = try readWholeFile(path, limit: 16 << 20)
+    do { return try FtraceRawFormats(parsing: String(decoding: bytes, as: UTF8.self)) } catch {
+      throw TraceInputError(.rawFormats(error.description), path: path)
+    }
+  }
+
+  private static func exists(_ path: String) -> Bool { (try? FilePath(path).stat()) != nil }
+}
