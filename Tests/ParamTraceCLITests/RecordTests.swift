@@ -41,7 +41,7 @@ import Testing
       #expect((manifest["budget"] as! [String: Any])["kind"] as? String == "none")
       let model = manifest["model"] as! [String: Any]
       #expect(model["extent_count"] as! Int >= 1)
-      for file in ["analysis.json", "summary.txt", "workload.out", "trace.tp.txt"] {
+      for file in ["analysis.json", "summary.txt", "workload.out", "trace.raw.formats", "trace.raw.cpu0"] {
         #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
       }
       try RecordScratch.expectNothingLeft()

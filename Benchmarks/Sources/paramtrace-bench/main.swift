@@ -104,7 +104,7 @@ func inputBytes(_ path: String) -> Int {
   if stat(path, &status) == 0 { return Int(status.st_size) }
   var total = 0
   var cpu = 0
-  while stat("\(path).blktrace.\(cpu)", &status) == 0 {
+  while stat("\(path).blktrace.\(cpu)", &status) == 0 || stat("\(path).cpu\(cpu)", &status) == 0 {
     total += Int(status.st_size)
     cpu += 1
   }
@@ -293,7 +293,8 @@ func analyzeCommand(_ arguments: [String]) throws {
     var options = AnalysisOptions()
     options.filter.extents = extents
     let opened = try TraceInputs.open(
-      paths: [arguments[0]], format: .blktrace, strict: false, countedOnly: options.actionsNotNeeded)
+      paths: [arguments[0]], format: arguments.contains("--any-format") ? nil : .blktrace, strict: false,
+      countedOnly: options.actionsNotNeeded)
     var source: any EventBatchSource = prefetch ? PrefetchingEventSource(opened) : opened
     var run = TraceAnalysisRun(options: options)
     var batch = ContiguousArray<BlockEvent>()
@@ -365,6 +366,7 @@ func mainCommand(_ arguments: [String]) {
                paramtrace-bench decode-single FILE.blktrace.N
                paramtrace-bench analyze NAME EVENTS SEED
                paramtrace-bench write [--events N] [--seed S] [--no-text] DIR
+               paramtrace-bench raw [--events N] [--repeat R] [--dir DIR] [--keep]   (raw ring-buffer pages)
 
         Writes a synthetic trace of N events (default 20,000,000) as per-CPU blktrace files and
         blkparse text (about 75 bytes per line: 20M events is about 1.5 GB) under DIR (default
@@ -443,6 +445,10 @@ do {
   case "decode": try decodeCommand(Array(arguments.dropFirst()))
   case "analyze": try analyzeCommand(Array(arguments.dropFirst()))
   case "write": try writeCommand(Array(arguments.dropFirst()))
+  case "raw": try rawCommand(Array(arguments.dropFirst()))
+  case "decode-raw-single":
+    guard arguments.count == 2 else { fail("decode-raw-single takes one file") }
+    try decodeRawSingleCommand(arguments[1])
   case "decode-single":
     guard arguments.count == 2 else { fail("decode-single takes one file") }
     try decodeSingleCommand(arguments[1])
