@@ -17,6 +17,8 @@ public struct FtraceRawDecoder: TraceDecoder {
   public private(set) var markers: [TraceMarker] = []
   /// Events of ids the formats do not describe (other tracers' events in the instance).
   public private(set) var unknownEvents = 0
+  /// The time of the last event decoded, where a loss interval begins.
+  private var lastEventTime: UInt64?
 
   public init(options: DecoderOptions, formats: FtraceRawFormats, cpu: UInt16) {
     self.options = options
@@ -63,10 +65,14 @@ public struct FtraceRawDecoder: TraceDecoder {
     let end = data + length
     if commit & (1 << 31) != 0 {
       // Events were lost before this page; with bit 30 the count follows the data.
+      var count = 0
       if commit & (1 << 30) != 0, end + 8 <= page + pageSize {
-        diagnostics.lostEvents += Int(clamping: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
-      } else {
-        diagnostics.lostEvents += 1
+        count = Int(clamping: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+      }
+      diagnostics.lostEvents += max(count, 1)
+      if diagnostics.lostIntervals.count < TraceDiagnostics.lostIntervalLimit {
+        diagnostics.lostIntervals.append(
+          .init(cpu: cpu, fromNanoseconds: lastEventTime ?? 0, toNanoseconds: time, events: count))
       }
     }
     var at = data
@@ -97,6 +103,7 @@ public struct FtraceRawDecoder: TraceDecoder {
         }
         time &+= delta
         emit(bytes, record: at + 8, size: size - 4, time: time, into: &events)
+        lastEventTime = time
         at += 4 + size
       default:
         let size = Int(typeLength) * 4
@@ -106,6 +113,7 @@ public struct FtraceRawDecoder: TraceDecoder {
         }
         time &+= delta
         emit(bytes, record: at + 4, size: size, time: time, into: &events)
+        lastEventTime = time
         at += 4 + size
       }
     }

@@ -68,6 +68,24 @@ public struct TraceDiagnostics: Sendable, Hashable {
   public var samples: [TraceParseError] = []
   /// How many samples to keep.
   public static let sampleLimit = 10
+  /// Where events were lost, when the format tells (raw ring-buffer pages carry a flag and a
+  /// count): the CPU and the interval between the last event kept before and the first after.
+  public var lostIntervals: [LostInterval] = []
+  public static let lostIntervalLimit = 1000
+
+  public struct LostInterval: Sendable, Hashable {
+    public var cpu: UInt16
+    public var fromNanoseconds: UInt64
+    public var toNanoseconds: UInt64
+    /// Events lost; 0 when the kernel did not store the count.
+    public var events: Int
+    public init(cpu: UInt16, fromNanoseconds: UInt64, toNanoseconds: UInt64, events: Int) {
+      self.cpu = cpu
+      self.fromNanoseconds = fromNanoseconds
+      self.toNanoseconds = toNanoseconds
+      self.events = events
+    }
+  }
 
   public init() {}
 
@@ -85,5 +103,6 @@ public struct TraceDiagnostics: Sendable, Hashable {
     countedOnly.merge(other.countedOnly)
     countedOnlySizedEvents += other.countedOnlySizedEvents
     for sample in other.samples where samples.count < Self.sampleLimit { samples.append(sample) }
+    for interval in other.lostIntervals where lostIntervals.count < Self.lostIntervalLimit { lostIntervals.append(interval) }
   }
 }

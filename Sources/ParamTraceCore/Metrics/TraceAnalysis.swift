@@ -239,7 +239,18 @@ public struct TraceAnalysisRun {
       warnings.append("The trace has no completion lines: operations were counted at dispatch, less re-issues; latency and completion bandwidth are unavailable.")
     }
     if analysis.diagnostics.lostEvents > 0 {
-      warnings.append("The tracer lost \(analysis.diagnostics.lostEvents) events: every figure is incomplete. Record with larger buffers.")
+      let intervals = analysis.diagnostics.lostIntervals
+      if intervals.isEmpty {
+        warnings.append("The tracer lost \(analysis.diagnostics.lostEvents) events: every figure is incomplete. Record with larger buffers.")
+      } else {
+        let shown = intervals.prefix(5).map {
+          "CPU \($0.cpu) \(formatFixed(Double($0.fromNanoseconds) / 1e9, 6))–\(formatFixed(Double($0.toNanoseconds) / 1e9, 6)) s\($0.events > 0 ? " (\($0.events))" : "")"
+        }
+        warnings.append(
+          "The tracer lost \(analysis.diagnostics.lostEvents) events in \(intervals.count) \(intervals.count == 1 ? "interval" : "intervals"): "
+            + shown.joined(separator: ", ") + (intervals.count > 5 ? ", …" : "")
+            + ". Figures that include these intervals are incomplete (lost_intervals in the JSON); record with larger buffers.")
+      }
     }
     if analysis.diagnostics.malformed > 0 {
       warnings.append(

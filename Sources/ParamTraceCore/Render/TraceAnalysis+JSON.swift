@@ -13,6 +13,7 @@ extension TraceAnalysis {
       ("lines_per_request", .optional(assembly.linesPerRequest)),
       ("malformed_lines", .number(diagnostics.malformed)),
       ("lost_events", .number(diagnostics.lostEvents)),
+      ("lost_intervals", lostIntervalsJSON),
       ("events", .number(assembly.events)),
       ("action_counts", Self.actionCountsJSON(assembly)),
       (
@@ -78,6 +79,17 @@ extension TraceAnalysis {
   private func phaseTensors(_ figures: TensorFigures?) -> [(String, JSONValue)] {
     guard let figures, let model = options.model, case .object(let members) = figures.json(layout: model) else { return [] }
     return [("tensors", .object(members.filter { ["layers", "read_order", "header_bytes", "padding_bytes"].contains($0.0) }))]
+  }
+
+  /// Where events were lost (raw recordings tell): CPU, interval and count.
+  private var lostIntervalsJSON: JSONValue {
+    .array(
+      diagnostics.lostIntervals.map { interval -> JSONValue in
+        .object([
+          ("cpu", .number(Int(interval.cpu))), ("from_ns", .number(interval.fromNanoseconds)),
+          ("to_ns", .number(interval.toNanoseconds)), ("events", .number(interval.events)),
+        ])
+      })
   }
 
   private var filterJSON: JSONValue {

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Recording at NVMe rates (issue 13): fio 4 KiB random O_DIRECT reads on a loop device backed
+# by a file in /dev/shm (ext4 on it: ~235 k IOPS on the 2-core VM, far beyond its virtio disk),
+# run alone, with the block tracepoints enabled in a private instance nobody reads (the kernel's
+# own cost: the floor), and under `paramtrace record` with the raw drain (default), the text
+# drain and the blk tracer. Interleaved rounds; prints fio's IOPS and completed reads, and for
+# record the requests it counted in the file and the events lost, with the medians.
+#
+# usage: sudo scripts/record-at-speed.sh [ROUNDS] [SECONDS]     (default 3 rounds of 8 s)
+# Makes and removes the tmpfs file, the loop device and its mount; installs fio when missing.
+# Holds /tmp/paramtrace-machine-tests.lock. Not in CI (it takes minutes and a quiet machine).
+set -euo pipefail
+ROUNDS=${1:-3}
+SECONDS_PER_RUN=${2:-8}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LOCK=/tmp/paramtrace-machine-tests.lock
+[ "$(id -u)" = 0 ] || { echo "record-at-speed.sh needs root (loop devices, tracefs): run it with sudo" >&2; exit 1; }
+if [ "${PARAMTRACE_LOCK_HELD:-}" != 1 ]; then
+  command -v fio >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fio >/dev/null; }
+  (cd "$ROOT" && swift build -c release --scratch-path .build-perf >/dev/null)
+  exec env PARAMTRACE_LOCK_HELD=1 flock "$LOCK" "$0" "$@"
+fi
+PARAMTRACE=$ROOT/.build-perf/release/paramtrace
+T=/sys/kernel/tracing
+[ -d $T/instances ] || mount -t tracefs nodev $T
+IMAGE=/dev/shm/paramtrace-speed-$$.img
+MOUNT=/var/tmp/paramtrace-speed-mnt-$$
+WORK=$(mktemp -d /var/tmp/paramtrace-speed.XXXXXX)
+LOOP=""
+INSTANCE=$T/instances/paramtrace-floor-$$
+cleanup() {
+  if [ -d "$INSTANCE" ]; then
+    echo 0 >"$INSTANCE/tracing_on"; echo 0 >"$INSTANCE/events/enable"; rmdir "$INSTANCE" || true
+  fi
+  mountpoint -q "$MOUNT" 2>/dev/null && umount "$MOUNT"
+  rmdir "$MOUNT" 2>/dev/null || true
+  [ -z "$LOOP" ] || losetup -d "$LOOP" || true
+  rm -f "$IMAGE"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+truncate -s 2G "$IMAGE"
+LOOP=$(losetup -f --show "$IMAGE")
+mkfs.ext4 -q -F "$LOOP"
+mkdir -p "$MOUNT"
+mount "$LOOP" "$MOUNT"
+FILE=$MOUNT/data.bin
+dd if=/dev/urandom of="$FILE" bs=1M count=1024 oflag=direct status=none
+DEV=$(lsblk -no MAJ:MIN "$LOOP" | tr -d ' ')
+DEVRAW=$(( (${DEV%:*} << 20) | ${DEV#*:} ))
+echo "loop device $LOOP ($DEV), 1 GiB file on ext4 over /dev/shm; $ROUNDS rounds of $SECONDS_PER_RUN s"
+FIO=(fio --name=speed --filename="$FILE" --rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=32 --numjobs=2
+  --runtime="$SECONDS_PER_RUN" --time_based --group_reporting --output-format=json)
+# iops and completed reads from fio's JSON
+fio_numbers() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); j=d["jobs"][0]["read"]; print(round(j["iops"]), j["total_ios"])' "$1"; }
+floor_on() {
+  mkdir "$INSTANCE"
+  echo 0 >"$INSTANCE/tracing_on"
+  echo 16384 >"$INSTANCE/buffer_size_kb"
+  for e in block_bio_queue block_rq_insert block_rq_issue block_rq_requeue block_rq_complete block_bio_backmerge block_bio_frontmerge block_split block_rq_merge; do
+    [ -d "$INSTANCE/events/block/$e" ] || continue
+    echo "dev == $DEVRAW" >"$INSTANCE/events/block/$e/filter"
+    echo 1 >"$INSTANCE/events/block/$e/enable"
+  done
+  echo 1 >"$INSTANCE/tracing_on"
+}
+floor_off() { echo 0 >"$INSTANCE/tracing_on"; echo 0 >"$INSTANCE/events/enable"; rmdir "$INSTANCE"; }
+declare -A IOPS READS COUNTED LOST
+run() {  # run NAME: one measurement
+  local name=$1 out=$WORK/$1-$2
+  case $name in
+    alone) "${FIO[@]}" >"$out.json" ;;
+    floor) floor_on; "${FIO[@]}" >"$out.json"; floor_off ;;
+    raw | text | full)
+      local args=(--model "$FILE" --out "$out")
+      [ "$name" = text ] && args+=(--drain text)
+      [ "$name" = full ] && args+=(--actions full)
+      "$PARAMTRACE" record "${args[@]}" -- "${FIO[@]}" --output="$out.json" >"$out.log" 2>&1 || true
+      ;;
+  esac
+  read -r iops reads < <(fio_numbers "$out.json")
+  IOPS[$name]+="$iops "
+  READS[$name]+="$reads "
+  if [ -f "$out/manifest.json" ]; then
+    read -r counted lost < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["analysis"]["operations"], m["trace"]["lost_events"])' "$out/manifest.json")
+    COUNTED[$name]+="$counted "
+    LOST[$name]+="$lost "
+    rm -rf "$out"
+  fi
+  echo "  round $2 $name: $iops IOPS, $reads reads${counted:+, record counted $counted, lost $lost}"
+  counted=""
+}
+for round in $(seq 1 "$ROUNDS"); do
+  for name in alone floor raw text full; do run "$name" "$round"; done
+done
+python3 - "${IOPS[alone]}" "${IOPS[floor]}" "${IOPS[raw]}" "${IOPS[text]}" "${IOPS[full]}" \
+  "${READS[raw]}" "${COUNTED[raw]}" "${LOST[raw]}" "${READS[text]}" "${COUNTED[text]}" "${LOST[text]}" \
+  "${READS[full]}" "${COUNTED[full]}" "${LOST[full]}" <<'PY'
+import statistics, sys
+v = [[float(x) for x in a.split()] for a in sys.argv[1:]]
+alone, floor, raw, text, full = v[:5]
+base = statistics.median(alone)
+print(f"\n{'run':28s} {'median IOPS':>12s} {'× alone':>8s} {'reads (fio)':>12s} {'counted':>10s} {'lost events':>12s}")
+print(f"{'fio alone':28s} {base:12.0f} {1:8.2f}")
+print(f"{'kernel floor (nobody reads)':28s} {statistics.median(floor):12.0f} {statistics.median(floor)/base:8.2f}")
+for name, iops, reads, counted, lost in [("record, raw drain", raw, *v[5:8]), ("record, text drain", text, *v[8:11]), ("record --actions full", full, *v[11:14])]:
+    print(f"{name:28s} {statistics.median(iops):12.0f} {statistics.median(iops)/base:8.2f} {statistics.median(reads):12.0f} {statistics.median(counted) if counted else float('nan'):10.0f} {max(lost) if lost else float('nan'):12.0f}")
+PY
