@@ -64,6 +64,9 @@ struct RecordCommand: ParsableCommand {
   @Flag(help: "Show the workload's output live.")
   var verbose = false
 
+  @Flag(help: "Show the status line (elapsed, reads and MiB the disk completed, MiB/s, events lost, trace size) even when standard error is not a terminal; on a terminal it is always shown.")
+  var progress = false
+
   @Argument(parsing: .postTerminator, help: "The workload: put it after --.")
   var command: [String] = []
 
@@ -92,6 +95,7 @@ struct RecordCommand: ParsableCommand {
     configuration.drain = TraceDrainKind(rawValue: drain) ?? .raw
     configuration.bufferKiBPerCPU = bufferKiB
     configuration.verbose = verbose
+    configuration.progress = progress
     configuration.windowNanoseconds = UInt64(window * 1e9)
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {

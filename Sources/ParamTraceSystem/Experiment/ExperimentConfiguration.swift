@@ -26,6 +26,8 @@ public struct ExperimentConfiguration: Sendable {
   public var bufferKiBPerCPU: Int?
   /// Echo the workload's output live.
   public var verbose = false
+  /// Show the status line even when standard error is not a terminal (`--progress`).
+  public var progress = false
   /// The paramtrace executable, for the memory-lock helper.
   public var executablePath: String
   /// The tool's version, written into the manifest.

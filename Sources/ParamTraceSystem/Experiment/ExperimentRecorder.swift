@@ -81,7 +81,8 @@ public enum ExperimentRecorder {
       log("memory lock: helper \(helper.pid) holds \(HumanUnits.bytes(helper.lockedBytes)) (VmLck)")
     }
 
-    // Trace.
+    // Trace. The recorder's own CPU time (drain threads, the wait loop) from here to stop.
+    let recorderUsageBefore = RecorderCPU.now()
     try tracer.start()
     try? tracer.mark("paramtrace workload start")
     log("tracing \(disk) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
@@ -97,7 +98,13 @@ public enum ExperimentRecorder {
       // With the trace's task events following the workload, /proc is looked at once a
       // second only (mappings, and a cross-check), not 20 times.
       let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
-      result = workload.wait(pollSeconds: pollSeconds, shouldStop: { paramtrace_stop_signal() != 0 })
+      let status = RecordingStatusLine.wanted(forced: configuration.progress) ? RecordingStatusLine(diskName: tracer.diskName) : nil
+      result = workload.wait(
+        pollSeconds: pollSeconds, tickSeconds: status == nil ? nil : 0.5,
+        tick: {
+          if let status, let progress = tracer.progress { status.update(lostEvents: progress.lostEvents, traceBytes: progress.traceBytes) }
+        }, shouldStop: { paramtrace_stop_signal() != 0 })
+      status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
     try? tracer.mark("paramtrace workload end")
@@ -107,7 +114,8 @@ public enum ExperimentRecorder {
     if let locker {
       do { lockedAtEnd = try locker.verify() } catch { warnings.append("The memory lock did not hold to the end: \(error)") }
     }
-    let recording = try tracer.stop()
+    var recording = try tracer.stop()
+    recording.recorderCPU = RecorderCPU.now().since(recorderUsageBefore)
     let after = try ProcMemorySnapshot.take()
     locker?.release()
     let residencyAfter = configuration.model.flatMap { try? PageCache.residency(path: $0) }

@@ -98,6 +98,16 @@ enum ManifestBuilder {
     members.append(("task_events", .array(recording.taskEvents.map { .string($0) })))
     members.append(("task_file", recording.taskFile.map { JSONValue.string($0) } ?? .null))
     members.append(("lost_task_events", .number(recording.lostTaskEvents)))
+    members.append(
+      (
+        "recorder_cpu",
+        recording.recorderCPU.map { cpu in
+          .object([
+            ("user_seconds", .double(cpu.userSeconds)), ("system_seconds", .double(cpu.systemSeconds)),
+            ("wall_seconds", .double(cpu.wallSeconds)), ("share_of_one_core", .double(cpu.shareOfOneCore)),
+          ])
+        } ?? .null
+      ))
     members.append(("instance", .string(recording.instance)))
     members.append(("lost_events", .number(recording.lostEvents)))
     members.append(("bytes_written", .number(recording.bytesWritten)))

@@ -129,6 +129,10 @@ final class TraceDrain: @unchecked Sendable {
     wake()
   }
 
+  /// Bytes the thread has read so far (for a status line; updated after each pass).
+  var bytesWrittenSoFar: Int { readSoFar.load(ordering: .relaxed) }
+  private let readSoFar = Atomic<Int>(0)
+
   /// The first error the thread hit (it stopped reading then).
   var failure: TraceRecorderError? { control.withLock { $0.failure } }
 
@@ -171,6 +175,7 @@ final class TraceDrain: @unchecked Sendable {
           continue
         }
         let got = try drainOnce()
+        readSoFar.add(got, ordering: .relaxed)
         if aborted.load(ordering: .relaxed) { break }
         try sink.idle()
         if finishing {

@@ -280,6 +280,20 @@ public final class TraceRecorder: @unchecked Sendable {
     session.withLock { $0.drain?.failure }
   }
 
+  /// Events lost so far (the rings' counters since start) and trace bytes written, for a
+  /// status line; nil when not running.
+  public var progress: (lostEvents: Int, traceBytes: Int)? {
+    session.withLock { state in
+      guard case .running = state.phase, let drain = state.drain else { return nil }
+      let base = state.instancePath ?? tracefs.root
+      let after = (try? TraceRingStats.read(base: base)) ?? [:]
+      var lost = 0
+      for (cpu, stats) in after { lost += max(0, stats.lost - (state.statsBefore[cpu]?.lost ?? 0)) }
+      let bytes = ([drain] + state.moreDrains).reduce(0) { $0 + $1.bytesWrittenSoFar }
+      return (lost, bytes)
+    }
+  }
+
   /// The instance's name once started (`paramtrace-PID[-N]`), or the top-level name for `.full`.
   public var instance: String? {
     session.withLock { state in

@@ -104,7 +104,9 @@ public final class WorkloadProcess: @unchecked Sendable {
   /// doing the following, pass a long interval and the recorder stays out of the workload's
   /// way (DESIGN.md lesson 9). `shouldStop` is asked at every wake-up; when it says yes the
   /// workload is terminated.
-  public func wait(pollSeconds: Double = 0.05, shouldStop: () -> Bool = { false }) -> WorkloadResult {
+  public func wait(
+    pollSeconds: Double = 0.05, tickSeconds: Double? = nil, tick: () -> Void = {}, shouldStop: () -> Bool = { false }
+  ) -> WorkloadResult {
     var usage = rusage()
     var status: Int32 = 0
     var terminatedAt: UInt64?
@@ -112,6 +114,8 @@ public final class WorkloadProcess: @unchecked Sendable {
     defer { if pidfd >= 0 { close(pidfd) } }
     var nextFollow: UInt64 = 0
     let interval = UInt64(max(0.001, pollSeconds) * 1e9)
+    let tickInterval = tickSeconds.map { UInt64(max(0.05, $0) * 1e9) }
+    var nextTick: UInt64 = 0
     while true {
       let done = wait4(pid, &status, WNOHANG, &usage)
       if done == pid { break }
@@ -120,6 +124,10 @@ public final class WorkloadProcess: @unchecked Sendable {
       if now >= nextFollow {
         follow()
         nextFollow = now + interval
+      }
+      if let tickInterval, now >= nextTick {
+        tick()
+        nextTick = now + tickInterval
       }
       if terminatedAt == nil, shouldStop() {
         terminate()
@@ -130,6 +138,7 @@ public final class WorkloadProcess: @unchecked Sendable {
       // Wake for the exit, a signal (poll returns EINTR), the next look into /proc, or within
       // 0.25 s after a SIGTERM to escalate on time.
       var sleepNanoseconds = nextFollow > now ? nextFollow - now : 0
+      if tickInterval != nil { sleepNanoseconds = min(sleepNanoseconds, nextTick > now ? nextTick - now : 0) }
       if terminatedAt != nil { sleepNanoseconds = min(sleepNanoseconds, 250_000_000) }
       if pidfd >= 0 {
         var descriptor = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
