@@ -8,12 +8,14 @@ extension ModelLayout {
       })
   }
 
-  /// The layout of a model in one or several files, laid end to end in their order.
+  /// The layout of a model in one or several files, laid end to end in their order, each
+  /// starting on a page (`ModelFiles.starts(ofSizes:)`).
   public init(_ files: ModelFiles) {
     var parts: [Part] = []
     var tensors: [Tensor] = []
-    var start: UInt64 = 0
+    let starts = ModelFiles.starts(ofSizes: files.parts.map(\.map.fileSize))
     for (index, file) in files.parts.enumerated() {
+      let start = starts[index]
       parts.append(Part(path: file.path, start: start, size: file.map.fileSize, dataStart: file.map.dataStart))
       for tensor in file.map.tensors {
         tensors.append(
@@ -21,7 +23,6 @@ extension ModelLayout {
             name: tensor.name, start: start + tensor.fileOffset, end: start + tensor.fileEnd, layer: tensor.layer,
             expertCount: tensor.expertCount, part: index))
       }
-      start += file.map.fileSize
     }
     self.init(parts: parts, tensors: tensors)
   }

@@ -2,7 +2,7 @@
 /// file order with their layer. Built from a parsed GGUF or safetensors header.
 ///
 /// A model in several files (GGUF splits, safetensors shards) is one address space: the files
-/// laid end to end in their order (file `i` starts at the sum of the earlier files' sizes), so
+/// laid end to end in their order (each from the next page after the one before), so
 /// that attribution, unique bytes and gaps work on it as on one file; `parts` says where each
 /// file starts and where its header ends.
 public struct ModelLayout: Sendable, Hashable {

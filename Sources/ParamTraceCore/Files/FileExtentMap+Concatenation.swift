@@ -1,6 +1,6 @@
 extension FileExtentMap {
-  /// The extents of a model's files laid end to end, as `ModelLayout` lays them (file `i`
-  /// starts at the sum of the earlier files' sizes): each file's extents shifted by its start,
+  /// The extents of a model's files laid end to end, as `ModelLayout` lays them (at
+  /// `ModelFiles.starts(ofSizes:)`): each file's extents shifted by its start,
   /// so that a sector maps to an offset in the model's address space and everything built on
   /// file offsets works unchanged. Each extent is cut at its file's end, so that the tail of a
   /// file's last block is never taken for the next file's first bytes.
@@ -14,8 +14,8 @@ extension FileExtentMap {
     }
     let device = first.device
     var extents: [FileExtent] = []
-    var start: UInt64 = 0
-    for file in files {
+    let starts = ModelFiles.starts(ofSizes: files.map(\.fileSize))
+    for (file, start) in zip(files, starts) {
       if let other = file.device, let device, other != device {
         throw ExtentMapError(
           "\(file.path ?? "a file of the model") is on disk \(other) but \(first.path ?? "the first file") on \(device): a trace's sectors name bytes of one disk, so the files of a model must be on one disk to be told apart. Move them onto one disk.")
@@ -26,8 +26,10 @@ extension FileExtentMap {
         shifted.length = min(extent.length, file.fileSize - extent.logicalOffset)
         extents.append(shifted)
       }
-      start += file.fileSize
     }
-    try self.init(extents: extents, fileSize: start, path: files.compactMap(\.path).joined(separator: " + "), device: device)
+    try self.init(
+      extents: extents, fileSize: starts.last! + files.last!.fileSize, path: files.compactMap(\.path).joined(separator: " + "),
+      device: device)
+    contentSize = files.reduce(0) { $0 + $1.fileSize }
   }
 }

@@ -41,6 +41,23 @@ public struct ModelFiles: Sendable, Hashable {
   public var tensorCount: Int { parts.reduce(0) { $0 + $1.map.tensors.count } }
   /// The paths, in order.
   public var paths: [String] { parts.map(\.path) }
+
+  /// Where the files start when laid end to end in one address space: each at the end of the
+  /// one before, rounded up to a page. Page-aligned starts keep each file's offsets in 512-byte
+  /// units and pages whole, so a file read in order stays sequential in that space (llama.cpp
+  /// maps each split on its own).
+  public static func starts(ofSizes sizes: [UInt64]) -> [UInt64] {
+    var starts: [UInt64] = []
+    var next: UInt64 = 0
+    for size in sizes {
+      starts.append(next)
+      next = (next + size + partAlignment - 1) / partAlignment * partAlignment
+    }
+    return starts
+  }
+
+  /// The alignment of the files' starts in the model's address space.
+  public static let partAlignment: UInt64 = 4096
 }
 
 extension ModelFiles {
