@@ -28,7 +28,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file; found from the workload's mappings when omitted.")
+  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; all on one disk); found from the workload's mappings when omitted.")
   var model: String?
 
   @Option(help: "Memory limit for the workload's own cgroup (page cache included), e.g. 3GiB.")
