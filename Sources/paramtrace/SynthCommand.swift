@@ -16,7 +16,8 @@ struct SynthCommand: ParsableCommand {
       the vocabulary is placeholder tokens of the right count, so llama.cpp loads it.
 
       --like takes a catalog name (--list shows them, with how each layout was derived and \
-      checked) or a GGUF file, whose header alone is read and copied byte for byte.
+      checked) or a GGUF file, whose header alone is read and copied byte for byte; a split \
+      GGUF (its first or any split) gives one twin with the tensors of every split.
 
       --scale F shrinks the file to about F of its size and keeps it loadable by llama.cpp, \
       which checks tensor shapes against the hyperparameters: with w = sqrt(F), n_embd becomes \
