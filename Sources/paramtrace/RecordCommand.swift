@@ -107,5 +107,5 @@ struct RecordCommand: ParsableCommand {
 func currentExecutablePath() -> String {
   var buffer = [CChar](repeating: 0, count: 4096)
   let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-  return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+  return count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
 }
