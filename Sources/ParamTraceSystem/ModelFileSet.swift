@@ -13,8 +13,8 @@ public enum ModelFileSet {
     if let names = directoryEntryNames(path) { return try open(try chooseInDirectory(path, names)) }
     if path.hasSuffix(".json") { return try openIndex(path) }
     let map = try readHeader(path)
-    guard let announced = ModelFiles.announcedSplitCount(map), announced > 1 || map.metadata(ModelFiles.SplitKey.number) != nil
-    else { return ModelFiles(path: path, map: map) }
+    // A file that says it is the only split (split.count = 1) is a single file, whatever its name.
+    guard let announced = ModelFiles.announcedSplitCount(map), announced > 1 else { return ModelFiles(path: path, map: map) }
     guard let name = GGUFSplitName(path: path) else {
       throw ModelFilesError(
         "\(path): \(ModelFiles.SplitKey.count) = \(announced), but the name does not follow llama.cpp's rule <prefix>-%05d-of-%05d.gguf, by which the other splits are found. Rename the splits as gguf-split wrote them.")
