@@ -61,13 +61,13 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(name: .customLong("sectors"), help: "Keep operations overlapping whole-disk sectors START-END, both included (repeatable).")
   var sectorRanges: [String] = []
 
-  @Option(help: "Extents file of the traced file (paramtrace extents format): filters to the file and adds the logical view.")
-  var extents: String?
+  @Option(help: "Extents file of the traced file (paramtrace extents format): filters to the file and adds the logical view. For a model in several files, give one per file, in the model's order (repeatable).")
+  var extents: [String] = []
 
   @Option(help: "The traced file, on this machine: resolves its extents here (FIEMAP and sysfs, as `paramtrace extents FILE`) instead of --extents.")
   var file: String?
 
-  @Option(help: "The traced model (GGUF or safetensors): bytes per tensor and layer, and the read order. Implies --file MODEL unless --extents or --file is given.")
+  @Option(help: "The traced model (GGUF or safetensors; for several files its first split, any split, its safetensors index, or their directory): bytes per tensor, layer and file, and the read order. Resolves the extents of every file of the model here unless --extents or --file is given.")
   var model: String?
 
   @Flag(help: "Keep writes instead of reads.")
@@ -102,7 +102,7 @@ struct AnalyzeCommand: ParsableCommand {
 
   func validate() throws {
     if writes && all { throw ValidationError("--writes and --all exclude each other: --all keeps reads and writes.") }
-    if extents != nil && file != nil { throw ValidationError("--extents and --file exclude each other: --file resolves the extents itself.") }
+    if !extents.isEmpty && file != nil { throw ValidationError("--extents and --file exclude each other: --file resolves the extents itself.") }
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
     if let from, !(from >= 0) { throw ValidationError("--from must be a non-negative number of seconds.") }
     if let to, !(to >= 0) { throw ValidationError("--to must be a non-negative number of seconds.") }
@@ -120,21 +120,24 @@ struct AnalyzeCommand: ParsableCommand {
   }
 
   func run() throws {
+    let modelFiles = try model.map(ModelFileSet.open)
     var options = AnalysisOptions()
     options.counting = counting
     options.order = order
     options.windowNanoseconds = UInt64(window * 1e9)
-    options.filter = try makeFilter()
+    options.filter = try makeFilter(modelFiles)
     options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
     options.decodeMarker = decodeMarker
     options.readAroundWindowBytes = readAroundKiB.map { UInt64($0) * 1024 }
-    if let model {
-      let reader = try FilePrefixReader(path: model)
-      let map = try ModelFileReader.read(fileSize: reader.size, source: model) { count in try reader.readPrefix(count: count) }
-      options.model = ModelLayout(map, path: model)
-      if let extents = options.filter.extents, extents.fileSize != map.fileSize {
+    if let model, let files = modelFiles {
+      options.model = ModelLayout(files)
+      if let extents = options.filter.extents, extents.contentSize != files.totalSize {
+        if files.parts.count > 1 {
+          throw CommandError(
+            "--model \(model): its \(files.parts.count) files are \(files.totalSize) bytes together but the extents describe \(extents.contentSize) bytes: they are not the same files. Pass the extents of every file of the model, in order (paramtrace extents MODEL --json writes them all), or --file MODEL.")
+        }
         throw CommandError(
-          "--model \(model) is \(map.fileSize) bytes but the extents describe a file of \(extents.fileSize) bytes: they are not the same file. Pass the extents of the model file (paramtrace extents MODEL --json), or --file MODEL.")
+          "--model \(model) is \(files.totalSize) bytes but the extents describe a file of \(extents.contentSize) bytes: they are not the same file. Pass the extents of the model file (paramtrace extents MODEL --json), or --file MODEL.")
       }
     }
 
@@ -179,7 +182,7 @@ struct AnalyzeCommand: ParsableCommand {
     if result.figures.operations == 0 { throw ExitCode(3) }
   }
 
-  private func makeFilter() throws -> OperationFilter {
+  private func makeFilter(_ modelFiles: ModelFiles?) throws -> OperationFilter {
     var filter = OperationFilter()
     filter.direction = all ? .all : (writes ? .writes : .reads)
     filter.pids = pids
@@ -189,11 +192,13 @@ struct AnalyzeCommand: ParsableCommand {
     if !sectorRanges.isEmpty {
       filter.sectors = SectorRanges(sectorRanges.compactMap(Self.parseSectorRange))
     }
-    if let extents {
-      let bytes = try readWholeFile(extents)
-      filter.extents = try ExtentsDocument.decode(bytes, source: extents)
-    } else if let file = file ?? model {
+    if !extents.isEmpty {
+      let maps = try extents.flatMap { path in try ExtentsDocument.decodeFiles(try readWholeFile(path), source: path) }
+      filter.extents = try FileExtentMap(concatenating: maps)
+    } else if let file {
       filter.extents = try FileExtents.resolve(path: file).map
+    } else if let modelFiles {
+      filter.extents = try ModelFileSet.extents(modelFiles).map
     }
     filter.fromNanoseconds = from.map { UInt64($0 * 1e9) }
     filter.toNanoseconds = to.map { UInt64($0 * 1e9) }

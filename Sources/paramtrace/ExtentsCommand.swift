@@ -23,16 +23,22 @@ struct ExtentsCommand: ParsableCommand {
 
       --json writes the extents file that `analyze --extents` reads.
 
+      A model in several files (the first or any split of a GGUF, a safetensors index, or \
+      their directory) is mapped file by file: one table per file, or with --json a list of \
+      the files' extents documents, in the model's order, which `analyze --extents` reads as \
+      one model.
+
       EXAMPLES:
         paramtrace extents model.gguf
         paramtrace extents model.gguf --json --output model.extents.json
+        paramtrace extents Qwen3-30B-A3B-Q4_K_M-00001-of-00002.gguf --json --output model.extents.json
         filefrag -v model.gguf > model.filefrag.txt   # on the traced machine
         paramtrace extents --filefrag model.filefrag.txt \\
           --partition-start 2048 --device 259:0 --json
       """
   )
 
-  @Argument(help: "The file to map, on this machine.")
+  @Argument(help: "The file to map, on this machine; for a model in several files its first split, any split, its safetensors index or their directory.")
   var file: String?
 
   @Option(help: "Read saved `filefrag -v FILE` output instead of mapping a file here.")
@@ -66,7 +72,15 @@ struct ExtentsCommand: ParsableCommand {
 
   func run() throws {
     let report: ExtentsReport
-    if let file {
+    if let file, let files = try Self.modelInSeveralFiles(file) {
+      let reports = try files.paths.map { path in try FileExtents.report(path: path) }
+      let text =
+        json
+        ? "[\n" + reports.map { String(decoding: $0.document.encoded(), as: UTF8.self) }.joined(separator: ",\n") + "\n]\n"
+        : reports.map(\.table).joined(separator: "\n")
+      try write(text, notes: reports.flatMap(\.details.notes))
+      return
+    } else if let file {
       report = try FileExtents.report(path: file)
     } else if let filefrag {
       if partitionStart == nil {
@@ -78,8 +92,23 @@ struct ExtentsCommand: ParsableCommand {
       return
     }
     let text = json ? String(decoding: report.document.encoded(), as: UTF8.self) + "\n" : report.table
+    try write(text, notes: report.details.notes)
+  }
+
+  /// The files of a model in several files named by `path` (a split, an index, a directory);
+  /// nil for anything else, which is mapped as one file.
+  static func modelInSeveralFiles(_ path: String) throws -> ModelFiles? {
+    let isDirectory = directoryEntryNames(path) != nil
+    guard isDirectory || path.hasSuffix(".json") || GGUFSplitName(path: path) != nil else { return nil }
+    // A directory without a model is refused as a directory, as any other non-file.
+    if isDirectory, (try? ModelFileSet.open(path)) == nil { return nil }
+    let files = try ModelFileSet.open(path)
+    return files.parts.count > 1 || isDirectory ? files : nil
+  }
+
+  private func write(_ text: String, notes: [String]) throws {
     if json || output != nil {
-      for note in report.details.notes { printError("note: \(note)") }
+      for note in notes { printError("note: \(note)") }
     }
     if let output {
       var writer = try TextFileWriter(path: output)

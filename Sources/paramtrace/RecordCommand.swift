@@ -28,7 +28,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file; found from the workload's mappings when omitted.")
+  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; all on one disk); found from the workload's mappings when omitted.")
   var model: String?
 
   @Option(help: "Memory limit for the workload's own cgroup (page cache included), e.g. 3GiB.")
@@ -116,5 +116,5 @@ struct RecordCommand: ParsableCommand {
 func currentExecutablePath() -> String {
   var buffer = [CChar](repeating: 0, count: 4096)
   let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-  return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+  return count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
 }

@@ -34,7 +34,7 @@ struct ReplayCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "A GGUF model file (a synth twin or a real model).")
+  @Argument(help: "A GGUF model file (a synth twin or a real model); for a split model its first split or any split: every split is mapped, as llama.cpp maps each.")
   var model: String
 
   @Option(help: "Decode tokens.")
@@ -70,15 +70,15 @@ struct ReplayCommand: ParsableCommand {
   }
 
   func run() throws {
-    let reader = try FilePrefixReader(path: model)
-    let map = try ModelFileReader.read(fileSize: reader.size, source: model) { count in try reader.readPrefix(count: count) }
-    let plan = try ModelReplayPlan(map: map)
+    let files = try ModelFileSet.open(model)
+    let plan = try ModelReplayPlan(files: files)
     let options = ModelReplayOptions(
       tokens: tokens, promptTokens: promptTokens, threads: threads ?? ModelReplay.onlineProcessors, populate: !noPopulate,
       seed: seed, readAll: !pagesOnly, rowSplit: ModelReplayOptions.RowSplit(rawValue: rowSplit) ?? .chunks, contextTokens: context)
-    print("paramtrace_replay: \(model): \(HumanUnits.grouped(map.fileSize)) bytes, \(map.tensors.count) tensors, "
+    let what = files.parts.count > 1 ? " in \(files.parts.count) files" : ""
+    print("paramtrace_replay: \(model): \(HumanUnits.grouped(files.totalSize)) bytes\(what), \(files.tensorCount) tensors, "
       + "\(plan.layers.count) layers; \(options.threads) threads, \(noPopulate ? "no populate" : "MAP_POPULATE + WILLNEED")")
-    let result = try ModelReplay.run(path: model, plan: plan, options: options)
+    let result = try ModelReplay.run(files: files.paths, plan: plan, options: options)
     for line in result.timings.lines() { printError(line) }
     let evalSeconds = result.timings.evalMilliseconds / 1e3
     let perToken = Double(result.bytesPerToken)

@@ -25,7 +25,7 @@ struct SweepCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file (recommended; else found from the workload's mappings).")
+  @Option(help: "The model file (recommended; else found from the workload's mappings); for several files its first split, any split, its safetensors index or their directory.")
   var model: String?
 
   @Option(help: "Comma-separated cgroup budgets, 0 for unconstrained, e.g. 0,3GiB,2GiB,1GiB.")

@@ -16,7 +16,8 @@ struct SynthCommand: ParsableCommand {
       the vocabulary is placeholder tokens of the right count, so llama.cpp loads it.
 
       --like takes a catalog name (--list shows them, with how each layout was derived and \
-      checked) or a GGUF file, whose header alone is read and copied byte for byte.
+      checked) or a GGUF file, whose header alone is read and copied byte for byte; a split \
+      GGUF (its first or any split) gives one twin with the tensors of every split.
 
       --scale F shrinks the file to about F of its size and keeps it loadable by llama.cpp, \
       which checks tensor shapes against the hyperparameters: with w = sqrt(F), n_embd becomes \
@@ -28,11 +29,17 @@ struct SynthCommand: ParsableCommand {
       only the header and extends the file with a hole: the full-size layout in no disk space \
       (its weights read as zeros).
 
+      --split-max-size SIZE writes the twin as a split model, as gguf-split --split-max-size \
+      does: OUT.gguf becomes OUT-00001-of-0000N.gguf, …, each holding the next tensors up to \
+      SIZE of tensor data, the first with the metadata, all with split.no, split.count and \
+      split.tensors.count, so llama.cpp (-m OUT-00001-of-0000N.gguf) loads every part.
+
       EXAMPLES:
         paramtrace synth --list
         paramtrace synth --like llama-2-7b-chat.Q4_K_M --out /var/tmp/twin.gguf
         paramtrace synth --like llama-2-7b-chat.Q4_K_M --scale 0.25 --out /var/tmp/twin-q.gguf
         paramtrace synth --like ~/models/some-model.gguf --scale 0.1 --out /var/tmp/small.gguf
+        paramtrace synth --like llama-2-7b-chat.Q4_K_M --scale 0.25 --split-max-size 512MiB --out /var/tmp/twin-split.gguf
       """
   )
 
@@ -54,6 +61,9 @@ struct SynthCommand: ParsableCommand {
   @Flag(help: "Write only the header; the data is a hole (reads as zeros, takes no space).")
   var sparse = false
 
+  @Option(help: "Write a split model: a new file when the next tensor would take a file's tensor data past this size (e.g. 512MiB), as gguf-split --split-max-size.")
+  var splitMaxSize: String?
+
   @Flag(help: "List the catalog: names, sizes, and how each layout was derived and checked.")
   var list = false
 
@@ -62,6 +72,14 @@ struct SynthCommand: ParsableCommand {
     guard like != nil else { throw ValidationError("Give --like NAME or --like FILE.gguf (or --list).") }
     guard out != nil else { throw ValidationError("Give --out FILE.") }
     guard scale > 0, scale <= 1 else { throw ValidationError("--scale must be in (0, 1], e.g. 0.25.") }
+    if let splitMaxSize {
+      guard let size = ByteSize.parse(splitMaxSize), size > 0 else {
+        throw ValidationError("--split-max-size \(splitMaxSize): expected a size such as 512MiB or 2GiB.")
+      }
+      guard out?.hasSuffix(".gguf") == true else {
+        throw ValidationError("--split-max-size writes OUT-00001-of-0000N.gguf, …: give --out NAME.gguf.")
+      }
+    }
   }
 
   func run() throws {
@@ -87,8 +105,22 @@ struct SynthCommand: ParsableCommand {
     if !source.differingOffsets.isEmpty {
       printError("note: \(source.differingOffsets.count) tensors of \(like) sit off llama.cpp's placement rule; the twin places them by the rule.")
     }
+    if let maxBytes = splitMaxSize.flatMap(ByteSize.parse) {
+      let parts = spec.splits(maxTensorBytes: maxBytes)
+      let prefix = String(out.dropLast(".gguf".count))
+      for (index, part) in parts.enumerated() {
+        let path = parts.count == 1 ? out : GGUFSplitName(prefix: prefix, number: index + 1, count: parts.count).path
+        try write(part, to: path, name: "\(source.entry?.name ?? like) (split \(index + 1) of \(parts.count))", seed: seed &+ UInt64(index))
+      }
+      return
+    }
+    try write(spec, to: out, name: source.entry?.name ?? like, seed: seed)
+  }
+
+  /// Writes one file of the twin, with its progress and timing.
+  private func write(_ spec: GGUFFileSpec, to out: String, name: String, seed: UInt64) throws {
     let layout = try GGUFWriter.layout(spec)
-    print("\(source.entry?.name ?? like) -> \(out): \(spec.tensors.count) tensors, data at \(HumanUnits.grouped(layout.dataStart)), "
+    print("\(name) -> \(out): \(spec.tensors.count) tensors, data at \(HumanUnits.grouped(layout.dataStart)), "
       + "\(HumanUnits.grouped(layout.fileSize)) bytes (\(HumanUnits.bytes(layout.fileSize)))")
     _ = paramtrace_install_stop_handlers()
     var bar = TerminalProgress()

@@ -33,10 +33,10 @@ import ParamTraceCore
     try workload.start()
     let start = Date()
     var polls = 0
-    let result = workload.wait {
+    let result = workload.wait(shouldStop: {
       polls += 1
       return polls > 5
-    }
+    })
     #expect(Date().timeIntervalSince(start) < 10)
     #expect(result.exitStatus != 0)
     // Nothing of the group is left running (orphans are reaped by init a moment later).

@@ -29,8 +29,10 @@ public struct TensorAttribution {
   public mutating func add(pieceStart: UInt64, pieceEnd: UInt64, time: UInt64) {
     guard pieceEnd > pieceStart else { return }
     union.insert(pieceStart, pieceEnd)
-    if pieceStart < layout.dataStart { headerBytes += min(pieceEnd, layout.dataStart) - pieceStart }
-    var covered: UInt64 = pieceStart < layout.dataStart ? min(pieceEnd, layout.dataStart) - pieceStart : 0
+    // Every file of a split model has its own header.
+    let header = layout.headerBytes(pieceStart, pieceEnd)
+    headerBytes += header
+    var covered = header
     var index = layout.firstTensor(endingAfter: pieceStart)
     while index < layout.tensors.count {
       let tensor = layout.tensors[index]
@@ -73,7 +75,7 @@ public struct TensorAttribution {
     var unique = Array(repeating: UInt64(0), count: layout.tensors.count)
     var headerUnique: UInt64 = 0
     for piece in union.pieces {
-      if piece.start < layout.dataStart { headerUnique += min(piece.end, layout.dataStart) - piece.start }
+      headerUnique += layout.headerBytes(piece.start, piece.end)
       var index = layout.firstTensor(endingAfter: piece.start)
       while index < layout.tensors.count, layout.tensors[index].start < piece.end {
         unique[index] += min(piece.end, layout.tensors[index].end) - max(piece.start, layout.tensors[index].start)

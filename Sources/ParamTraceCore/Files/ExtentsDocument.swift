@@ -61,6 +61,23 @@ public struct ExtentsDocument: Codable, Sendable, Hashable {
     extents = map.extents.map { Entry(logicalOffset: $0.logicalOffset, sector: $0.sector, length: $0.length, flags: $0.flags) }
   }
 
+  /// Parses and validates an extents file: one document, or (`paramtrace extents` of a model
+  /// in several files) an array of them, one per file in the model's order.
+  public static func decodeFiles(_ bytes: [UInt8], source: String) throws(ExtentMapError) -> [FileExtentMap] {
+    guard bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") else {
+      return [try decode(bytes, source: source)]
+    }
+    let documents: [ExtentsDocument]
+    do {
+      documents = try JSONDecoder().decode([ExtentsDocument].self, from: Data(bytes))
+    } catch {
+      throw ExtentMapError("\(source): not a list of paramtrace extents documents (\(error)). Write one with `paramtrace extents MODEL --json`.")
+    }
+    var maps: [FileExtentMap] = []
+    for document in documents { maps.append(try validated(document, source: source)) }
+    return maps
+  }
+
   /// Parses and validates an extents file.
   public static func decode(_ bytes: [UInt8], source: String) throws(ExtentMapError) -> FileExtentMap {
     let document: ExtentsDocument
@@ -69,6 +86,10 @@ public struct ExtentsDocument: Codable, Sendable, Hashable {
     } catch {
       throw ExtentMapError("\(source): not a paramtrace extents file (\(error)). Write one with `paramtrace extents FILE --json`.")
     }
+    return try validated(document, source: source)
+  }
+
+  private static func validated(_ document: ExtentsDocument, source: String) throws(ExtentMapError) -> FileExtentMap {
     guard document.format == formatName else {
       throw ExtentMapError("\(source): format is \"\(document.format)\", expected \"\(formatName)\".")
     }

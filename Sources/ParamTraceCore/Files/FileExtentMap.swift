@@ -40,6 +40,10 @@ public struct FileExtentMap: Sendable, Hashable {
   public var path: String?
   /// The whole disk the sectors refer to, when known.
   public var device: DeviceNumber?
+  /// Bytes that belong to the file: `fileSize`, except for a model's files laid end to end
+  /// (`init(concatenating:)`), whose address space has gaps between files to keep each file
+  /// page-aligned; then the sum of the files' sizes.
+  public internal(set) var contentSize: UInt64
   /// Extent indices in disk order, for mapping sectors.
   private var diskOrder: [Int]
 
@@ -70,6 +74,7 @@ public struct FileExtentMap: Sendable, Hashable {
     self.extents = sorted
     self.diskOrder = byDisk
     self.fileSize = fileSize
+    self.contentSize = fileSize
     self.path = path
     self.device = device
   }

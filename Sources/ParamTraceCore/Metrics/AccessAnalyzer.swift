@@ -132,7 +132,7 @@ public struct AccessAnalyzer {
   /// The figures so far.
   public mutating func result() -> AccessFigures {
     let uniqueBytes = unique.coveredLength
-    let fileSize = filter.extents?.fileSize
+    let fileSize = filter.extents?.contentSize
     let hasCompletions = withCompletion > 0
     // Average: bytes over first issue to last completion (DESIGN.md); without completions
     // (line counting modes, issue-only traces) over the span of the lines.

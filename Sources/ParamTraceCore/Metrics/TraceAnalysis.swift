@@ -60,6 +60,8 @@ public struct TraceAnalysis: Sendable {
   public var phases: PhaseSplit?
   /// Bytes per tensor and layer, with a model.
   public var tensors: TensorFigures?
+  /// What was read of each file of the model (one row for a single-file model), with a model.
+  public var files: [ModelFileFigures]?
   /// The workload's tasks and what each read, with `filter.taskTreeRoots`.
   public var tasks: WorkloadTaskFigures?
 
@@ -89,6 +91,7 @@ public struct TraceAnalysisRun {
   private var attribution: TensorAttribution?
   private var loadAttribution: TensorAttribution?
   private var decodeAttribution: TensorAttribution?
+  private var fileAttribution: ModelFileAttribution?
   private var boundary: UInt64?
   private var boundarySource: String
   /// How many markers were looked through for `options.decodeMarker`.
@@ -109,6 +112,7 @@ public struct TraceAnalysisRun {
     if let model = options.model, options.filter.extents != nil {
       let window = options.readAroundWindowBytes ?? 0
       attribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
+      fileAttribution = ModelFileAttribution(layout: model)
       if options.splitsPhases {
         loadAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
         decodeAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
@@ -183,6 +187,7 @@ public struct TraceAnalysisRun {
     let phased = loadAttribution != nil
     extents.forEachPiece(sector: operation.sector, endSector: operation.endSector) { start, end in
       attribution!.add(pieceStart: start, pieceEnd: end, time: time)
+      fileAttribution!.add(pieceStart: start, pieceEnd: end)
       if phased {
         if inDecode {
           decodeAttribution!.add(pieceStart: start, pieceEnd: end, time: time)
@@ -192,6 +197,7 @@ public struct TraceAnalysisRun {
       }
     }
     attribution!.endOperation()
+    fileAttribution!.endOperation()
     if phased {
       if inDecode { decodeAttribution!.endOperation() } else { loadAttribution!.endOperation() }
     }
@@ -216,7 +222,7 @@ public struct TraceAnalysisRun {
     var analysis = TraceAnalysis(
       options: options, figures: analyzer.result(), assembly: counters, diagnostics: diagnostics,
       countedAtDispatch: options.counting == .completion && counters.completionLines == 0 && counters.countedAtDispatch > 0,
-      warnings: [], phases: phases, tensors: attribution?.result(),
+      warnings: [], phases: phases, tensors: attribution?.result(), files: fileAttribution?.result(),
       tasks: tree.map {
         WorkloadTaskFigures(roots: $0.roots, tasks: $0.tasks, taskEvents: $0.eventsApplied, otherOwners: otherOwners.sorted)
       })

@@ -32,6 +32,7 @@ extension TensorFigures {
               ("operations", .number(row.operations)), ("reread_factor", .optional(row.rereadFactor)),
             ]
             if !row.expertBytes.isEmpty { members.append(("expert_bytes", .array(row.expertBytes.map { .number($0) }))) }
+            if layout.parts.count > 1 { members.append(contentsOf: Self.fileMembers(row, layout)) }
             return .object(members)
           })
       ),
@@ -50,11 +51,18 @@ extension TensorFigures {
     ])
   }
 
+  /// For a model in several files: the tensor's file and its offset in that file (`offset`
+  /// is in the model's address space, the files laid end to end).
+  static func fileMembers(_ row: TensorRow, _ layout: ModelLayout) -> [(String, JSONValue)] {
+    let part = layout.parts[layout.part(containing: row.offset)]
+    return [("file", part.path.map { .string($0) } ?? .null), ("file_offset", .number(row.offset - part.start))]
+  }
+
   /// The readable per-layer table, the tensors outside the layers, the most-read tensors, and
   /// the read-order verdict.
   public func summary(layout: ModelLayout, topTensors: Int = 10) -> [String] {
     var lines: [String] = []
-    lines.append("Model: \(layout.path ?? "?") (\(layout.tensors.count) tensors, header \(HumanUnits.bytes(layout.dataStart)))")
+    lines.append("Model: \(layout.path ?? "?") (\(layout.tensors.count) tensors, header \(HumanUnits.bytes(layout.headerSize))\(layout.parts.count > 1 ? " in \(layout.parts.count) files" : ""))")
     if fileOrderDiffersFromLayerOrder {
       let order = layout.layersInFileOrder.map(String.init).joined(separator: ",")
       lines.append("  blocks are stored out of layer order in the file: \(order)")

@@ -43,6 +43,7 @@ extension TraceAnalysis {
     } else {
       members.append(("tensors", .null))
     }
+    members.append(("files", files.map { .array($0.map(\.json)) } ?? .null))
     if let phases {
       members.append(
         (

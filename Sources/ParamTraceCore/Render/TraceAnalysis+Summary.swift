@@ -53,6 +53,7 @@ extension TraceAnalysis {
           + decode.layers.map { "\($0.layer):\($0.passes.map { formatFixed($0, 1) } ?? "-")" }.joined(separator: " "))
       }
       lines.append("")
+      if let files { lines.append(contentsOf: ModelFileFigures.summary(files)) }
     }
     if let tasks { lines.append(contentsOf: tasks.summaryLines()) }
     lines.append(row("Trace lines:", actionLine))
@@ -155,7 +156,7 @@ extension TraceAnalysis {
     if !filter.comms.isEmpty { parts.append("comm " + filter.comms.map(\.description).joined(separator: ",")) }
     if let sectors = filter.sectors { parts.append("\(sectors.ranges.count) sector range(s)") }
     if let extents = filter.extents {
-      parts.append("file \(extents.path ?? "?") (\(extents.extents.count) extents, \(HumanUnits.bytes(extents.fileSize)))")
+      parts.append("file \(extents.path ?? "?") (\(extents.extents.count) extents, \(HumanUnits.bytes(extents.contentSize)))")
     }
     if let from = filter.fromNanoseconds { parts.append("from \(formatFixed(Double(from) / 1e9, 6)) s") }
     if let to = filter.toNanoseconds { parts.append("to \(formatFixed(Double(to) / 1e9, 6)) s") }

@@ -52,15 +52,21 @@ public enum ExperimentRecorder {
       log("dropping the page cache")
       try PageCache.dropAll()
     }
-    if configuration.cold, let model = configuration.model {
-      let eviction = try PageCache.evict(path: model)
+    // A model in several files is evicted, and its residency measured, file by file.
+    let modelFilePaths = try configuration.model.map(Self.modelFiles) ?? []
+    if configuration.cold, !modelFilePaths.isEmpty {
+      var eviction: (residentBefore: UInt64, residentAfter: UInt64) = (0, 0)
+      for path in modelFilePaths {
+        let evicted = try PageCache.evict(path: path)
+        eviction = (eviction.residentBefore + evicted.residentBefore, eviction.residentAfter + evicted.residentAfter)
+      }
       log("evicted the model's pages: \(HumanUnits.bytes(eviction.residentBefore)) → \(HumanUnits.bytes(eviction.residentAfter)) resident")
       memoryJSON.append(("cold_eviction", .object([("resident_before", .number(eviction.residentBefore)), ("resident_after", .number(eviction.residentAfter))])))
       if eviction.residentAfter > 0 {
         warnings.append("\(HumanUnits.bytes(eviction.residentAfter)) of the model stayed in the page cache after eviction (mapped or locked by another process?).")
       }
     }
-    let residencyBefore = configuration.model.flatMap { try? PageCache.residency(path: $0) }
+    let residencyBefore = Self.residency(modelFilePaths)
     let before = try ProcMemorySnapshot.take()
 
     // Memory budget, verified.
@@ -118,7 +124,7 @@ public enum ExperimentRecorder {
     recording.recorderCPU = RecorderCPU.now().since(recorderUsageBefore)
     let after = try ProcMemorySnapshot.take()
     locker?.release()
-    let residencyAfter = configuration.model.flatMap { try? PageCache.residency(path: $0) }
+    let residencyAfter = Self.residency(modelFilePaths)
 
     // The model, when it was not given: from the workload's mappings.
     var modelPath = configuration.model
@@ -237,10 +243,41 @@ public enum ExperimentRecorder {
     }
   }
 
+  /// The extents of the model's files laid end to end (one file, or every split or shard);
+  /// the details are the first file's (all files are on its disk, or this refuses).
   static func resolveExtents(_ path: String) throws -> (map: FileExtentMap, details: FileExtentDetails) {
+    if let files = try severalModelFiles(path) {
+      do {
+        let resolved = try ModelFileSet.extents(files)
+        return (resolved.map, resolved.details[0])
+      } catch {
+        throw ExperimentError("cannot map the files of \(path) to disk sectors: \(error)")
+      }
+    }
     do { return try FileExtents.resolve(path: path) } catch {
       throw ExperimentError("cannot map \(path) to disk sectors: \(error)")
     }
+  }
+
+  /// The files of a model named by a split, an index or a directory; nil for one file (which
+  /// need not be a model file to be traced).
+  static func severalModelFiles(_ path: String) throws -> ModelFiles? {
+    guard directoryEntryNames(path) != nil || path.hasSuffix(".json") || GGUFSplitName(path: path) != nil else { return nil }
+    return try ModelFileSet.open(path)
+  }
+
+  /// The paths of the model's files.
+  static func modelFiles(_ path: String) throws -> [String] { try Self.severalModelFiles(path)?.paths ?? [path] }
+
+  /// Bytes of the files resident in the page cache; nil when any cannot be measured.
+  static func residency(_ paths: [String]) -> (residentBytes: UInt64, fileBytes: UInt64)? {
+    guard !paths.isEmpty else { return nil }
+    var total: (residentBytes: UInt64, fileBytes: UInt64) = (0, 0)
+    for path in paths {
+      guard let one = try? PageCache.residency(path: path) else { return nil }
+      total = (total.residentBytes + one.residentBytes, total.fileBytes + one.fileBytes)
+    }
+    return total
   }
 
   /// The whole disk that holds the working directory (record without --model).
@@ -251,9 +288,7 @@ public enum ExperimentRecorder {
   }
 
   static func loadModelLayout(_ path: String) throws -> ModelLayout {
-    let reader = try FilePrefixReader(path: path)
-    let map = try ModelFileReader.read(fileSize: reader.size, source: path) { count in try reader.readPrefix(count: count) }
-    return ModelLayout(map, path: path)
+    ModelLayout(try ModelFileSet.open(path))
   }
 
   static func analyze(_ recording: TraceRecordingResult, options: AnalysisOptions) throws -> TraceAnalysis {

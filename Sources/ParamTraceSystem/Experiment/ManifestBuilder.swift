@@ -77,7 +77,7 @@ enum ManifestBuilder {
 
   static func modelJSON(modelPath: String?, modelExtents: (map: FileExtentMap, details: FileExtentDetails)?) -> JSONValue {
     var members: [(String, JSONValue)] = [("path", modelPath.map { JSONValue.string($0) } ?? .null)]
-    members.append(("size_bytes", .optional(modelExtents?.map.fileSize)))
+    members.append(("size_bytes", .optional(modelExtents?.map.contentSize)))
     members.append(("extent_count", .optional(modelExtents?.map.extents.count)))
     var extents = JSONValue.null
     if let map = modelExtents?.map {

@@ -83,6 +83,57 @@ public enum ModelReplay {
   ///
   /// - Throws: `FileAccessError` (open, mmap), `ReplayError`.
   public static func run(path: String, plan: ModelReplayPlan, options: ModelReplayOptions) throws -> ModelReplayResult {
+    try run(files: [path], plan: plan, options: options)
+  }
+
+  /// Replays a model in several files (GGUF splits) as llama.cpp does, one mapping per file:
+  /// an address range is reserved for the model's address space and each file is mapped into
+  /// it at its start (`ModelFiles.starts(ofSizes:)`, page-aligned), so `plan` (from
+  /// `ModelReplayPlan(files:)`) touches every file through one base pointer.
+  ///
+  /// - Throws: `FileAccessError` (open, mmap), `ReplayError`.
+  public static func run(files paths: [String], plan: ModelReplayPlan, options: ModelReplayOptions) throws -> ModelReplayResult {
+    guard paths.count > 1 else { return try runOne(path: paths[0], plan: plan, options: options) }
+    guard options.threads >= 1, options.tokens >= 0, options.promptTokens >= 0 else {
+      throw ReplayError(message: "threads must be at least 1 and token counts not negative.")
+    }
+    var sizes: [Int] = []
+    for path in paths {
+      var status = stat()
+      guard stat(path, &status) == 0 else { throw FileAccessError("stat", path, Errno(rawValue: errno)) }
+      sizes.append(Int(status.st_size))
+    }
+    let starts = ModelFiles.starts(ofSizes: sizes.map { UInt64($0) }).map { Int($0) }
+    let span = (starts.last! + sizes.last! + pageBytes - 1) / pageBytes * pageBytes
+    for step in plan.steps {
+      let index = max(0, (starts.lastIndex { $0 <= Int(step.fileOffset) } ?? 0))
+      guard Int(step.fileOffset + step.byteSize) <= starts[index] + sizes[index] else {
+        throw ReplayError(message: "\(paths[index]): tensor \(step.name) ends past the end of the file (\(sizes[index]) bytes). Truncated download?")
+      }
+    }
+
+    let loadStart = MonotonicClock.nanoseconds()
+    let reserved = mmap(nil, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+    guard let reserved, reserved != UnsafeMutableRawPointer(bitPattern: -1) else {
+      throw ReplayError(message: "cannot reserve \(span) bytes of address space for the \(paths.count) files of the model.")
+    }
+    defer { munmap(reserved, span) }
+    // Each file as llama_mmap maps it: fadvise, mmap (+ MAP_POPULATE), madvise WILLNEED.
+    for (index, path) in paths.enumerated() where sizes[index] > 0 {
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { throw FileAccessError("open", path, Errno(rawValue: errno)) }
+      _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+      let flags = MAP_SHARED | MAP_FIXED | (options.populate ? Int32(MAP_POPULATE) : 0)
+      let mapped = mmap(reserved + starts[index], sizes[index], PROT_READ, flags, fd, 0)
+      let mapError = errno
+      close(fd)
+      guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else { throw FileAccessError("mmap", path, Errno(rawValue: mapError)) }
+      if options.populate { _ = posix_madvise(mapped, sizes[index], Int32(POSIX_MADV_WILLNEED)) }
+    }
+    return try decode(base: UnsafeRawPointer(reserved), fileSize: sizes.reduce(0, +), loadStart: loadStart, plan: plan, options: options)
+  }
+
+  private static func runOne(path: String, plan: ModelReplayPlan, options: ModelReplayOptions) throws -> ModelReplayResult {
     guard options.threads >= 1, options.tokens >= 0, options.promptTokens >= 0 else {
       throw ReplayError(message: "threads must be at least 1 and token counts not negative.")
     }
@@ -115,6 +166,13 @@ public enum ModelReplay {
     }
     defer { munmap(mapped, size) }
     if options.populate { _ = posix_madvise(mapped, size, Int32(POSIX_MADV_WILLNEED)) }
+    return try decode(base: UnsafeRawPointer(mapped), fileSize: size, loadStart: loadStart, plan: plan, options: options)
+  }
+
+  /// The KV cache and the decode, on the mapped model.
+  private static func decode(
+    base: UnsafeRawPointer, fileSize size: Int, loadStart: UInt64, plan: ModelReplayPlan, options: ModelReplayOptions
+  ) throws -> ModelReplayResult {
     // The KV cache: llama.cpp clears its buffer at creation, so every page of it is resident.
     let kvBytes = Int(plan.kvCacheBytesPerToken) * options.contextTokens
     var kvCache: UnsafeMutableRawPointer?
@@ -129,7 +187,7 @@ public enum ModelReplay {
     defer { if let kvCache { munmap(kvCache, kvBytes) } }
     let loadEnd = MonotonicClock.nanoseconds()
 
-    let run = ReplayRun(base: UnsafeRawPointer(mapped), plan: plan, options: options)
+    let run = ReplayRun(base: base, plan: plan, options: options)
     run.start()
     let timings = ModelReplayTimings(
       loadMilliseconds: Double(loadEnd - loadStart) / 1e6,

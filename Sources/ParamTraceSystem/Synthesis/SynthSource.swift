@@ -26,9 +26,23 @@ public enum SynthSource {
     } catch let error as FileAccessError where error.errno == .noSuchFileOrDirectory {
       throw SynthSourceError(like: like)
     }
+    if ModelFiles.announcedSplitCount(map) != nil { return try resolveSplit(like) }
     let spec = try GGUFFileSpec(copying: map, header: header)
     let layout = try GGUFWriter.layout(spec)
     return Resolved(spec: spec, entry: nil, differingOffsets: GGUFFileSpec.differingOffsets(layout, spec, map))
+  }
+
+  /// A split model as one file: the first split's metadata without the `split.*` keys, and the
+  /// tensors of every split in order (`--split-max-size` splits the twin again).
+  static func resolveSplit(_ like: String) throws -> Resolved {
+    let files = try ModelFileSet.open(like)
+    var spec = try GGUFFileSpec(copying: files.first.map, header: try readHeader(files.first.path).1)
+    for part in files.parts.dropFirst() {
+      spec.tensors += try GGUFFileSpec(copying: part.map, header: try readHeader(part.path).1).tensors
+    }
+    let splitKeys: Set = [ModelFiles.SplitKey.number, ModelFiles.SplitKey.count, ModelFiles.SplitKey.tensorCount]
+    spec.metadata.removeAll { splitKeys.contains($0.key) }
+    return Resolved(spec: spec, entry: nil, differingOffsets: [])
   }
 
   /// The layout of the model file at `path` and its header's bytes (up to the data start).

@@ -1,0 +1,78 @@
+import Testing
+
+@testable import ParamTraceCore
+
+/// Two files laid end to end: extents concatenated, requests split at the file boundary,
+/// figures per file.
+@Suite struct ModelFileAttributionTests {
+  static let parts = [
+    ModelLayout.Part(path: "a.gguf", start: 0, size: 10_000, dataStart: 1_000),
+    ModelLayout.Part(path: "b.gguf", start: 12_288, size: 5_000, dataStart: 500),
+  ]
+
+  @Test func extentsAreShiftedToPageAlignedStartsAndCutAtEachFilesEnd() throws {
+    #expect(ModelFiles.starts(ofSizes: [10_000, 5_000, 1]) == [0, 12_288, 20_480])
+    let a = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 1_000, length: 12_288)], fileSize: 10_000, path: "a")
+    let b = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 5_000, length: 8_192)], fileSize: 5_000, path: "b")
+    let both = try FileExtentMap(concatenating: [a, b])
+    #expect(both.contentSize == 15_000)
+    #expect(both.fileSize == 12_288 + 5_000)
+    // The tail of a's last block (bytes 10,000–12,287 on disk) belongs to no file.
+    #expect(both.map(sector: 1_000, endSector: 1_024)?.fileBytes == 10_000)
+    #expect(both.map(sector: 5_000, endSector: 5_008)?.logicalStart == 12_288)
+  }
+
+  @Test func filesOnTwoDisksAreRefusedWithTheReason() throws {
+    let a = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 0, length: 4096)], fileSize: 4096, path: "a", device: DeviceNumber(major: 8, minor: 0))
+    let b = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 0, length: 4096)], fileSize: 4096, path: "b", device: DeviceNumber(major: 259, minor: 0))
+    let error = #expect(throws: ExtentMapError.self) { try FileExtentMap(concatenating: [a, b]) }
+    #expect(error?.message.contains("one disk") == true)
+  }
+
+  @Test func eachFileCountsItsOwnBytesAndOperationsOnce() {
+    let layout = ModelLayout(
+      parts: Self.parts,
+      tensors: [
+        .init(name: "a.0", start: 1_000, end: 10_000, part: 0), .init(name: "b.0", start: 12_788, end: 17_288, part: 1),
+      ])
+    var files = ModelFileAttribution(layout: layout)
+    files.add(pieceStart: 0, pieceEnd: 10_000)
+    files.endOperation()
+    files.add(pieceStart: 12_288, pieceEnd: 14_000)
+    files.add(pieceStart: 14_000, pieceEnd: 17_288)
+    files.endOperation()
+    files.add(pieceStart: 12_288, pieceEnd: 13_000)
+    files.endOperation()
+    let rows = files.result()
+    #expect(rows.map(\.bytes) == [10_000, 5_000 + 712])
+    #expect(rows.map(\.uniqueBytes) == [10_000, 5_000])
+    #expect(rows.map(\.operations) == [1, 2])
+    #expect(rows.map(\.tensors) == [1, 1])
+    #expect(layout.headerBytes(0, 17_288) == 1_000 + 500)
+  }
+
+  @Test func everyTensorsBytesLandInItsFileOnce() {
+    var attribution = TensorAttribution(
+      layout: ModelLayout(
+        parts: Self.parts,
+        tensors: [.init(name: "a.0", start: 1_000, end: 10_000, part: 0), .init(name: "b.0", start: 12_788, end: 17_288, part: 1)]))
+    attribution.add(pieceStart: 0, pieceEnd: 10_000, time: 1)
+    attribution.add(pieceStart: 12_288, pieceEnd: 17_288, time: 2)
+    attribution.endOperation()
+    let figures = attribution.result()
+    #expect(figures.tensors.map(\.bytes) == [9_000, 4_500])
+    #expect(figures.headerBytes == 1_500)
+    #expect(figures.paddingBytes == 0)
+  }
+
+  @Test func splitsFollowGGUFSplitsSizeRule() {
+    let tensors = (0..<5).map { GGUFTensorSpec(name: "t\($0)", ne: [256, 4], type: GGMLType(id: 0)!) }  // F32, 4 KiB each
+    let spec = GGUFFileSpec(metadata: [GGUFMetadataPair("general.architecture", .string("llama"))], tensors: tensors)
+    let parts = spec.splits(maxTensorBytes: 8_192)
+    #expect(parts.map(\.tensors.count) == [2, 2, 1])
+    #expect(parts[0].value("general.architecture") != nil && parts[1].value("general.architecture") == nil)
+    #expect(parts[2].value(ModelFiles.SplitKey.number) == .uint16(2))
+    #expect(parts.allSatisfy { $0.value(ModelFiles.SplitKey.count) == .uint16(3) && $0.value(ModelFiles.SplitKey.tensorCount) == .int32(5) })
+    #expect(spec.splits(maxTensorBytes: 1 << 20) == [spec])
+  }
+}
