@@ -132,6 +132,7 @@ struct AnalyzeCommand: ParsableCommand {
       let reader = try FilePrefixReader(path: model)
       let map = try ModelFileReader.read(fileSize: reader.size, source: model) { count in try reader.readPrefix(count: count) }
       options.model = ModelLayout(map, path: model)
+      options.expertsUsedPerToken = map.architecture.expertUsedCount
       if let extents = options.filter.extents, extents.fileSize != map.fileSize {
         throw CommandError(
           "--model \(model) is \(map.fileSize) bytes but the extents describe a file of \(extents.fileSize) bytes: they are not the same file. Pass the extents of the model file (paramtrace extents MODEL --json), or --file MODEL.")
