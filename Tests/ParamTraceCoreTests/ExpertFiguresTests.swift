@@ -178,3 +178,24 @@ import Testing
     }
   }
 }
+
+extension ExpertFiguresTests {
+  @Test func summaryNamesEveryFigure() throws {
+    let layout = Self.moeLayout()
+    var attribution = TensorAttribution(layout: layout, expertsUsedPerToken: 2)
+    var time: UInt64 = 1
+    for pass in Self.chosen { Self.readPass(&attribution, layout: layout, chosen: pass, time: &time, readahead: true) }
+    let experts = try #require(attribution.result().experts)
+    let text = experts.summaryLines().joined(separator: "\n")
+    print(text)
+    #expect(text.contains("4 layers × 8 experts, the model routes each token to 2"))
+    #expect(text.contains("experts read per token (3 passes, all of them: no load/decode boundary): mean 8.0 (min 8, max 8, sd 0.0)"))
+    #expect(text.contains("reuse: 62.5 %"))
+    #expect(text.contains("hot experts (layer/expert, top 8 of 32"))
+    #expect(text.contains("flagged readahead (RA): 100.0 %"))
+    guard case .object(let members) = experts.json() else { throw ExpertTestError.notAnObject }
+    #expect(members.map(\.0).starts(with: ["count", "used_per_token", "layers", "bytes", "unique_bytes"]))
+  }
+
+  enum ExpertTestError: Error { case notAnObject }
+}

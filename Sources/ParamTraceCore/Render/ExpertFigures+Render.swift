@@ -61,10 +61,12 @@ extension ExpertFigures {
         + "\(HumanUnits.bytes(routerBytes.reduce(0, &+))) of routers"
     ]
     let tokens = perToken
-    let which = decodeFromNanoseconds == nil ? "every pass (no load/decode boundary)" : "the decode passes"
+    let which =
+      decodeFromNanoseconds == nil
+      ? "\(tokens.passes) \(tokens.passes == 1 ? "pass" : "passes"), all of them: no load/decode boundary"
+      : "\(tokens.passes) decode \(tokens.passes == 1 ? "pass" : "passes")"
     if let perToken = tokens.expertsPerToken, let perLayer = tokens.expertsPerLayer {
-      lines.append(
-        "  experts read per token, over \(which), \(tokens.passes): \(Self.spreadText(perToken)); per layer \(Self.spreadText(perLayer))")
+      lines.append("  experts read per token (\(which)): \(Self.spreadText(perToken)); per layer \(Self.spreadText(perLayer))")
       if let reuse = tokens.reuseShare {
         lines.append(
           "  reuse: \(Self.percent(reuse * 100)) of the experts a pass read in a layer the pass before read too (\(tokens.reusePairs) pairs)")
@@ -74,7 +76,7 @@ extension ExpertFigures {
         lines.append("  bytes per token: \(HumanUnits.bytes(UInt64(expert))) experts, \(HumanUnits.bytes(UInt64(dense))) dense\(share)")
       }
     } else {
-      lines.append("  experts read per token: no forward pass over \(which)")
+      lines.append("  experts read per token: no forward pass (\(which))")
     }
     let hot = hottest(count)
     if !hot.isEmpty, totalBytes > 0 {
