@@ -150,5 +150,5 @@ public struct TensorFigures: Sendable {
   public var order: LayerOrderAnalysis
   public var fileOrderDiffersFromLayerOrder: Bool
   /// Experts per layer and per forward pass, for models with stacked experts (nil otherwise).
-  public var experts: ExpertFigures?
+  public var experts: ExpertFigures? = nil
 }
