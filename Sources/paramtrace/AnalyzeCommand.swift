@@ -131,6 +131,7 @@ struct AnalyzeCommand: ParsableCommand {
     options.readAroundWindowBytes = readAroundKiB.map { UInt64($0) * 1024 }
     if let model, let files = modelFiles {
       options.model = ModelLayout(files)
+      options.expertsUsedPerToken = files.first.map.architecture.expertUsedCount
       if let extents = options.filter.extents, extents.contentSize != files.totalSize {
         if files.parts.count > 1 {
           throw CommandError(

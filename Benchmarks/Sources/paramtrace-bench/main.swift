@@ -274,13 +274,44 @@ func decodeSingleCommand(_ path: String) throws {
   print(result.line)
 }
 
+/// A mixture-of-experts layout shaped like gpt-oss-20b's GGUF (24 blocks of attention, a
+/// router and three stacks of 32 MXFP4 experts; embeddings before, output after), scaled to
+/// `fileBytes`: the experts take 85 % of each block, as in the real file.
+func moeLayout(fileBytes: UInt64) -> ModelLayout {
+  let layers = 24
+  let experts = 32
+  let header: UInt64 = 8 << 20
+  let embeddings = fileBytes / 20
+  let output = fileBytes / 20
+  let block = (fileBytes - header - embeddings - output) / UInt64(layers)
+  let stack = block * 85 / 100 / 3 / UInt64(experts) * UInt64(experts)
+  let attention = (block - 3 * stack - (1 << 20)) / 4
+  var tensors: [ModelLayout.Tensor] = []
+  var at = header
+  func add(_ name: String, _ size: UInt64, layer: Int? = nil, experts: Int? = nil) {
+    tensors.append(.init(name: name, start: at, end: at + size, layer: layer, expertCount: experts))
+    at += size
+  }
+  add("token_embd.weight", embeddings)
+  for layer in 0..<layers {
+    for name in ["attn_q", "attn_k", "attn_v", "attn_output"] { add("blk.\(layer).\(name).weight", attention, layer: layer) }
+    add("blk.\(layer).ffn_gate_inp.weight", 1 << 20, layer: layer)
+    for name in ["ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"] { add("blk.\(layer).\(name).weight", stack, layer: layer, experts: experts) }
+  }
+  add("output.weight", min(output, fileBytes - at))
+  return ModelLayout(path: "synthetic gpt-oss-20b-shaped model", fileSize: fileBytes, dataStart: header, tensors: tensors)
+}
+
 /// The whole `paramtrace analyze` pipeline (decode, assemble requests, filter to the
-/// synthetic file through its extents, all figures) on the per-CPU files.
+/// synthetic file through its extents, all figures) on the per-CPU files; with `--moe`, as
+/// `analyze --model` with a gpt-oss-20b-shaped layout over the synthetic file (tensors,
+/// layers, read order, experts per pass, rendered as the JSON output).
 func analyzeCommand(_ arguments: [String]) throws {
   guard arguments.count >= 3, let events = Int(arguments[1]), let seed = UInt64(arguments[2]) else {
-    fail("analyze takes NAME EVENTS SEED [--prefetch]")
+    fail("analyze takes NAME EVENTS SEED [--prefetch] [--moe]")
   }
   let prefetch = arguments.contains("--prefetch")
+  let moe = arguments.contains("--moe")
   var configuration = SyntheticBlockTrace.Configuration(eventCount: events, seed: seed)
   configuration.cpuCount = 4
   let generator = SyntheticBlockTrace(configuration)
@@ -292,6 +323,10 @@ func analyzeCommand(_ arguments: [String]) throws {
   let result = try measure(name: "analyze") {
     var options = AnalysisOptions()
     options.filter.extents = extents
+    if moe {
+      options.model = moeLayout(fileBytes: configuration.fileBytes)
+      options.expertsUsedPerToken = 4
+    }
     let opened = try TraceInputs.open(
       paths: [arguments[0]], format: arguments.contains("--any-format") ? nil : .blktrace, strict: false,
       countedOnly: options.actionsNotNeeded)
@@ -302,6 +337,28 @@ func analyzeCommand(_ arguments: [String]) throws {
     let analysis = run.finish(diagnostics: source.diagnostics)
     FileHandle.standardError.write(
       Data("analyze: \(analysis.figures.operations) operations, re-read \(analysis.figures.rereadFactor ?? 0)\n".utf8))
+    if moe, let tensors = analysis.tensors, let experts = tensors.experts {
+      // Rendered too, as `analyze --model --json` does (unless --no-json), and timed apart.
+      let renderStart = now()
+      let json = arguments.contains("--no-json") ? "" : analysis.json.rendered()
+      FileHandle.standardError.write(
+        Data(
+          ("analyze --moe: \(tensors.order.passes.count) passes, \(tensors.timeline.count) timeline runs"
+            + "\(tensors.timelineTruncated ? " (full)" : ""), \(experts.totalBytes) expert bytes, JSON \(json.utf8.count) bytes"
+            + " rendered in \(formatCount(now() - renderStart)) s\n").utf8))
+      if arguments.contains("--parts") {
+        var start = now()
+        let expertsJSON = experts.json().rendered()
+        let expertsSeconds = now() - start
+        start = now()
+        let orderJSON = tensors.order.json(modelBytes: 0).rendered()
+        let orderSeconds = now() - start
+        FileHandle.standardError.write(
+          Data(
+            ("  of which experts \(expertsJSON.utf8.count) bytes in \(formatCount(expertsSeconds)) s,"
+              + " read_order \(orderJSON.utf8.count) bytes in \(formatCount(orderSeconds)) s\n").utf8))
+      }
+    }
     // Every event of the trace, also those the decoders only counted (`countedOnly`).
     return (analysis.assembly.events, paths.reduce(0) { $0 + inputBytes($1) })
   }
@@ -364,7 +421,7 @@ func mainCommand(_ arguments: [String]) {
         USAGE: paramtrace-bench [--events N] [--dir DIR] [--seed S] [--repeat R] [--keep] [--no-text]
                paramtrace-bench decode --format FORMAT PATH...
                paramtrace-bench decode-single FILE.blktrace.N
-               paramtrace-bench analyze NAME EVENTS SEED
+               paramtrace-bench analyze NAME EVENTS SEED [--prefetch] [--moe [--no-json]]
                paramtrace-bench write [--events N] [--seed S] [--no-text] DIR
                paramtrace-bench raw [--events N] [--repeat R] [--dir DIR] [--keep]   (raw ring-buffer pages)
 
@@ -416,6 +473,15 @@ func mainCommand(_ arguments: [String]) {
   var prefetched = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)", "--prefetch"])
   prefetched.name = "analyze, decoding on a second thread"
   results.append(prefetched)
+  var withModel = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)", "--moe"])
+  withModel.name = "analyze --model (MoE 24x32)"
+  results.append(withModel)
+  var withModelPrefetched = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)", "--prefetch", "--moe"])
+  withModelPrefetched.name = "analyze --model (MoE), second thread"
+  results.append(withModelPrefetched)
+  var withModelNoJSON = bestOf(repeats, ["analyze", "\(dir)/synth", "\(events)", "\(seed)", "--prefetch", "--moe", "--no-json"])
+  withModelNoJSON.name = "  the same without rendering the JSON"
+  results.append(withModelNoJSON)
   if let textPath = files.text {
     var parsed = bestOf(repeats, ["decode", "--format", "blkparse", textPath])
     parsed.name = "blkparse text"

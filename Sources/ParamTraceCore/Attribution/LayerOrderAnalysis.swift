@@ -42,6 +42,8 @@ public struct LayerOrderAnalysis: Sendable, Hashable {
   public struct ForwardPass: Sendable, Hashable {
     public var startNanoseconds: UInt64
     public var endNanoseconds: UInt64
+    /// The timeline runs that belong to the pass (read-around and outside tensors included).
+    public var runIndices: Range<Int> = 0..<0
     /// Bytes read in the pass: its blocks, read-around and the tensors outside the blocks.
     public var bytes: UInt64 = 0
     /// Distinct blocks whose bulk was read in it.
@@ -177,6 +179,7 @@ public struct LayerOrderAnalysis: Sendable, Hashable {
       let from = number == 0 ? 0 : start
       let to = number + 1 < passStarts.count ? passStarts[number + 1] : runs.count
       var pass = ForwardPass(startNanoseconds: runs[from].startNanoseconds, endNanoseconds: runs[from].endNanoseconds)
+      pass.runIndices = from..<to
       for run in runs[from..<to] {
         pass.bytes &+= run.bytes
         pass.startNanoseconds = min(pass.startNanoseconds, run.startNanoseconds)

@@ -15,19 +15,22 @@ struct LayerTimeline {
   private(set) var runs: [LayerRun] = []
   private(set) var truncated = false
 
-  @inline(__always)
-  mutating func add(layer: Int?, tensor: Int, bytes: UInt64, time: UInt64) {
+  /// Adds bytes read at `time`; returns the index of the run they went into, or nil when the
+  /// timeline is full and they were dropped.
+  @inline(__always) @discardableResult
+  mutating func add(layer: Int?, tensor: Int, bytes: UInt64, time: UInt64) -> Int? {
     let tensorKey: Int? = layer == nil ? tensor : nil
     if let last = runs.last, last.layer == layer, last.tensor == tensorKey {
       runs[runs.count - 1].bytes += bytes
       runs[runs.count - 1].endNanoseconds = max(last.endNanoseconds, time)
-      return
+      return runs.count - 1
     }
     guard runs.count < Self.maximumRuns else {
       truncated = true
-      return
+      return nil
     }
     runs.append(LayerRun(layer: layer, tensor: tensorKey, startNanoseconds: time, endNanoseconds: time, bytes: bytes))
+    return runs.count - 1
   }
 }
 

@@ -5,7 +5,8 @@ public struct TensorAttribution {
   public let layout: ModelLayout
   private var tensorBytes: [UInt64]
   private var tensorOperations: [Int]
-  private var expertBytes: [[UInt64]]
+  /// Bytes per expert slice and the experts of every timeline run, for MoE models.
+  private var experts: ExpertTally?
   private var headerBytes: UInt64 = 0
   private var paddingBytes: UInt64 = 0
   private var union = IntervalUnion()
@@ -15,18 +16,22 @@ public struct TensorAttribution {
 
   /// The disk's read-around window, for the read-order analysis (0: unknown).
   public var readAroundWindowBytes: UInt64
+  /// `ARCH.expert_used_count` of the model, for the expert figures (nil: unknown).
+  public var expertsUsedPerToken: Int?
 
-  public init(layout: ModelLayout, readAroundWindowBytes: UInt64 = 0) {
+  public init(layout: ModelLayout, readAroundWindowBytes: UInt64 = 0, expertsUsedPerToken: Int? = nil) {
     self.layout = layout
     self.readAroundWindowBytes = readAroundWindowBytes
+    self.expertsUsedPerToken = expertsUsedPerToken
     tensorBytes = Array(repeating: 0, count: layout.tensors.count)
     tensorOperations = Array(repeating: 0, count: layout.tensors.count)
-    expertBytes = layout.tensors.map { Array(repeating: 0, count: max(0, $0.expertCount ?? 0)) }
+    experts = ExpertLayout(layout).map(ExpertTally.init)
   }
 
-  /// Adds one operation's file bytes, given as pieces `[start, end)` of file offsets.
+  /// Adds one operation's file bytes, given as pieces `[start, end)` of file offsets;
+  /// `readahead`: the request carried the readahead flag (`RA`).
   @inline(__always)
-  public mutating func add(pieceStart: UInt64, pieceEnd: UInt64, time: UInt64) {
+  public mutating func add(pieceStart: UInt64, pieceEnd: UInt64, time: UInt64, readahead: Bool = false) {
     guard pieceEnd > pieceStart else { return }
     union.insert(pieceStart, pieceEnd)
     // Every file of a split model has its own header.
@@ -45,8 +50,10 @@ public struct TensorAttribution {
         touchedByOperation.append(index)
         tensorOperations[index] += 1
       }
-      if let experts = tensor.expertCount, experts > 1 { addExpertBytes(index, experts, start, end) }
-      timeline.add(layer: tensor.layer, tensor: index, bytes: end - start, time: time)
+      let run = timeline.add(layer: tensor.layer, tensor: index, bytes: end - start, time: time)
+      if experts != nil {
+        experts!.add(tensor: index, tensorStart: tensor.start, tensorEnd: tensor.end, start: start, end: end, run: run, readahead: readahead)
+      }
       index += 1
     }
     paddingBytes += (pieceEnd - pieceStart) - covered
@@ -56,29 +63,21 @@ public struct TensorAttribution {
   @inline(__always)
   public mutating func endOperation() { touchedByOperation.removeAll(keepingCapacity: true) }
 
-  private mutating func addExpertBytes(_ index: Int, _ experts: Int, _ start: UInt64, _ end: UInt64) {
-    let tensor = layout.tensors[index]
-    let slice = max(1, tensor.size / UInt64(experts))
-    var at = start
-    while at < end {
-      let expert = min(experts - 1, Int((at - tensor.start) / slice))
-      let sliceEnd = expert == experts - 1 ? tensor.end : tensor.start + UInt64(expert + 1) * slice
-      let stop = min(end, sliceEnd)
-      expertBytes[index][expert] += stop - at
-      at = stop
-    }
-  }
-
   /// The per-tensor, per-layer and timeline figures.
   public mutating func result() -> TensorFigures {
     // Unique bytes per tensor: sweep the union's pieces against the tensors.
     var unique = Array(repeating: UInt64(0), count: layout.tensors.count)
     var headerUnique: UInt64 = 0
+    var uniqueSlices = experts?.emptySliceBytes ?? []
     for piece in union.pieces {
       headerUnique += layout.headerBytes(piece.start, piece.end)
       var index = layout.firstTensor(endingAfter: piece.start)
       while index < layout.tensors.count, layout.tensors[index].start < piece.end {
-        unique[index] += min(piece.end, layout.tensors[index].end) - max(piece.start, layout.tensors[index].start)
+        let tensor = layout.tensors[index]
+        let start = max(piece.start, tensor.start)
+        let end = min(piece.end, tensor.end)
+        unique[index] += end - start
+        experts?.addUnique(tensor: index, tensorStart: tensor.start, tensorEnd: tensor.end, start: start, end: end, into: &uniqueSlices)
         index += 1
       }
     }
@@ -86,7 +85,7 @@ public struct TensorAttribution {
       TensorFigures.TensorRow(
         name: layout.tensors[index].name, layer: layout.tensors[index].layer, offset: layout.tensors[index].start,
         size: layout.tensors[index].size, bytes: tensorBytes[index], operations: tensorOperations[index],
-        uniqueBytes: unique[index], expertBytes: expertBytes[index])
+        uniqueBytes: unique[index], expertBytes: experts?.sliceBytes(ofTensor: index) ?? [])
     }
     var layers: [Int: TensorFigures.LayerRow] = [:]
     for row in tensors {
@@ -98,14 +97,17 @@ public struct TensorAttribution {
       entry.operations += row.operations
       layers[layer] = entry
     }
+    let order = LayerOrderAnalysis(
+      runs: timeline.runs, layersInFileOrder: layout.layersInFileOrder,
+      layerSizes: Dictionary(layers.values.map { ($0.layer, $0.size) }, uniquingKeysWith: +),
+      readAroundWindowBytes: readAroundWindowBytes, unitRanks: layout.fileUnitRanks)
     return TensorFigures(
       tensors: tensors, layers: layers.values.sorted { $0.layer < $1.layer }, headerBytes: headerBytes,
       headerUniqueBytes: headerUnique, paddingBytes: paddingBytes, timeline: timeline.runs, timelineTruncated: timeline.truncated,
-      order: LayerOrderAnalysis(
-        runs: timeline.runs, layersInFileOrder: layout.layersInFileOrder,
-        layerSizes: Dictionary(layers.values.map { ($0.layer, $0.size) }, uniquingKeysWith: +),
-        readAroundWindowBytes: readAroundWindowBytes, unitRanks: layout.fileUnitRanks),
-      fileOrderDiffersFromLayerOrder: layout.fileOrderDiffersFromLayerOrder)
+      order: order, fileOrderDiffersFromLayerOrder: layout.fileOrderDiffersFromLayerOrder,
+      experts: experts?.result(
+        layout: layout, runs: timeline.runs, passes: order.passes, uniqueSliceBytes: uniqueSlices, runsTruncated: timeline.truncated,
+        expertsUsedPerToken: expertsUsedPerToken))
   }
 }
 
@@ -149,4 +151,6 @@ public struct TensorFigures: Sendable {
   public var timelineTruncated: Bool
   public var order: LayerOrderAnalysis
   public var fileOrderDiffersFromLayerOrder: Bool
+  /// Experts per layer and per forward pass, for models with stacked experts (nil otherwise).
+  public var experts: ExpertFigures? = nil
 }

@@ -20,6 +20,8 @@ public struct AnalysisOptions: Sendable, Hashable {
   /// The traced model's tensor layout: bytes are attributed to tensors and layers. Needs
   /// `filter.extents` (file offsets come from them).
   public var model: ModelLayout?
+  /// `ARCH.expert_used_count` of the model (experts routed per token), for the expert figures.
+  public var expertsUsedPerToken: Int?
   public init() {}
 
   /// Actions the analysis needs no events of: pass as `DecoderOptions.countedOnly`.
@@ -111,11 +113,12 @@ public struct TraceAnalysisRun {
     }
     if let model = options.model, options.filter.extents != nil {
       let window = options.readAroundWindowBytes ?? 0
-      attribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
+      let used = options.expertsUsedPerToken
+      attribution = TensorAttribution(layout: model, readAroundWindowBytes: window, expertsUsedPerToken: used)
       fileAttribution = ModelFileAttribution(layout: model)
       if options.splitsPhases {
-        loadAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
-        decodeAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window)
+        loadAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window, expertsUsedPerToken: used)
+        decodeAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window, expertsUsedPerToken: used)
       }
     }
     boundary = options.decodeFromNanoseconds
@@ -185,14 +188,15 @@ public struct TraceAnalysisRun {
     guard let extents = options.filter.extents else { return }
     let time = operation.issueOrderTime
     let phased = loadAttribution != nil
+    let readahead = operation.flags.contains(.readahead)
     extents.forEachPiece(sector: operation.sector, endSector: operation.endSector) { start, end in
-      attribution!.add(pieceStart: start, pieceEnd: end, time: time)
+      attribution!.add(pieceStart: start, pieceEnd: end, time: time, readahead: readahead)
       fileAttribution!.add(pieceStart: start, pieceEnd: end)
       if phased {
         if inDecode {
-          decodeAttribution!.add(pieceStart: start, pieceEnd: end, time: time)
+          decodeAttribution!.add(pieceStart: start, pieceEnd: end, time: time, readahead: readahead)
         } else {
-          loadAttribution!.add(pieceStart: start, pieceEnd: end, time: time)
+          loadAttribution!.add(pieceStart: start, pieceEnd: end, time: time, readahead: readahead)
         }
       }
     }
@@ -226,6 +230,8 @@ public struct TraceAnalysisRun {
       tasks: tree.map {
         WorkloadTaskFigures(roots: $0.roots, tasks: $0.tasks, taskEvents: $0.eventsApplied, otherOwners: otherOwners.sorted)
       })
+    // Passes from the decode boundary on generate tokens (the per-token expert figures).
+    analysis.tensors?.experts?.decodeFromNanoseconds = boundary
     analysis.warnings = Self.warnings(for: analysis)
     return analysis
   }

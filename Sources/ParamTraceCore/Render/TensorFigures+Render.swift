@@ -48,6 +48,7 @@ extension TensorFigures {
       ),
       ("layer_timeline_columns", .array(["start_ns", "end_ns", "layer_or_tensor", "bytes"].map { .string($0) })),
       ("layer_timeline_truncated", .bool(timelineTruncated)),
+      ("experts", experts?.json() ?? .null),
     ])
   }
 
@@ -91,6 +92,7 @@ extension TensorFigures {
     for row in tensors where !row.expertBytes.isEmpty && row.bytes > 0 {
       lines.append("  \(row.name) per expert: " + row.expertBytes.map { HumanUnits.bytes($0) }.joined(separator: ", "))
     }
+    if let experts { lines.append(contentsOf: experts.summaryLines()) }
     return lines
   }
 }
