@@ -155,7 +155,10 @@ public enum ExperimentRecorder {
       } else {
         options.filter.taskTreeRoots = [result.pid]
       }
-      if let modelPath, let layout = try? loadModelLayout(modelPath) { options.model = layout }
+      if let modelPath, let files = try? ModelFileSet.open(modelPath) {
+        options.model = ModelLayout(files)
+        options.expertsUsedPerToken = files.first.map.architecture.expertUsedCount
+      }
       options.expectedForwardPasses = ExpectedForwardPasses(timings: timings, command: configuration.command)
       // A fault reads up to read_ahead_kb around itself, doubled by POSIX_FADV_SEQUENTIAL
       // (which llama.cpp sets): the largest read-around one fault can cause.
@@ -285,10 +288,6 @@ public enum ExperimentRecorder {
     do { return try FileExtents.diskHolding(path: ".") } catch {
       throw ExperimentError("cannot tell which disk to trace: \(error). Give the model with --model PATH.")
     }
-  }
-
-  static func loadModelLayout(_ path: String) throws -> ModelLayout {
-    ModelLayout(try ModelFileSet.open(path))
   }
 
   static func analyze(_ recording: TraceRecordingResult, options: AnalysisOptions) throws -> TraceAnalysis {
