@@ -82,6 +82,6 @@ import Testing
   }
 
   @Test func rawValuesAreTheFormatNames() {
-    #expect(TraceFormat.allCases.map(\.rawValue) == ["blktrace", "kernel-bin", "blkparse", "blk", "tracepoint", "csv"])
+    #expect(TraceFormat.allCases.map(\.rawValue) == ["blktrace", "kernel-bin", "blkparse", "blk", "tracepoint", "csv", "ftrace-raw"])
   }
 }

@@ -39,7 +39,15 @@ public enum ExperimentRecorder {
     var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
     traceConfiguration.actions = configuration.actions
     traceConfiguration.drain = configuration.drain
-    if let buffer = configuration.bufferKiBPerCPU { traceConfiguration.bufferKiBPerCPU = buffer }
+    var bufferChoice: TraceBufferSizing.Choice?
+    if let buffer = configuration.bufferKiBPerCPU {
+      traceConfiguration.bufferKiBPerCPU = buffer
+    } else if let location = try? BlockDeviceSysfs.locate(disk), let name = location.diskName {
+      let available = (try? ProcMemorySnapshot.take())?.meminfo["MemAvailable"].map { $0 }
+      let choice = TraceBufferSizing.choose(diskName: name, cpus: ExperimentEnvironment.cpuCount(), memAvailableBytes: available)
+      traceConfiguration.bufferKiBPerCPU = choice.kibPerCPU
+      bufferChoice = choice
+    }
     let tracer = try TraceRecorder(traceConfiguration)
     defer { tracer.teardown() }
     if let lock = configuration.lockBytes { _ = try MemoryLocker.preflight(bytes: lock, force: configuration.forceLock) }
@@ -122,6 +130,8 @@ public enum ExperimentRecorder {
     }
     var recording = try tracer.stop()
     recording.recorderCPU = RecorderCPU.now().since(recorderUsageBefore)
+    recording.bufferKiBPerCPU = traceConfiguration.bufferKiBPerCPU
+    recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
     locker?.release()
     let residencyAfter = Self.residency(modelFilePaths)

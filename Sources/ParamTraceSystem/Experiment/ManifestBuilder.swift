@@ -98,6 +98,16 @@ enum ManifestBuilder {
     members.append(("task_events", .array(recording.taskEvents.map { .string($0) })))
     members.append(("task_file", recording.taskFile.map { JSONValue.string($0) } ?? .null))
     members.append(("lost_task_events", .number(recording.lostTaskEvents)))
+    members.append(("buffer_kib_per_cpu", .optional(recording.bufferKiBPerCPU)))
+    members.append(("buffer_reason", recording.bufferReason.map { JSONValue.string($0) } ?? .null))
+    members.append(
+      (
+        "lost_by_cpu",
+        .object(
+          recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in
+            ("cpu\(cpu)", .number((stats["overrun"] ?? 0) + (stats["dropped events"] ?? 0) + (stats["commit overrun"] ?? 0)))
+          })
+      ))
     members.append(
       (
         "recorder_cpu",

@@ -41,6 +41,9 @@ public struct TraceRecordingResult: Sendable {
   public var analysisFiles: [String] { files + (taskFile.map { [$0] } ?? []) }
   /// The format to open `analysisFiles` with: nil (detect each) when they mix formats.
   public var analysisFormat: TraceFormat? { taskFile == nil ? format : nil }
+  /// The ring size per CPU and why it was chosen (set by the experiment).
+  public var bufferKiBPerCPU: Int?
+  public var bufferReason: String?
   /// CPU time paramtrace itself spent while recording (set by the experiment).
   public var recorderCPU: RecorderCPU?
   /// Things the caller should print (on stderr and in the manifest), for example lost events.

@@ -1,0 +1,45 @@
+import ParamTraceCore
+
+/// The per-CPU ring size `record` uses when `--buffer-kib` is not given, chosen from the traced
+/// disk: how many requests it can hold in flight (`queue/nr_requests` × hardware queues in
+/// `mq/`) bounds how fast events can come, and the rings must hold what arrives while the drain
+/// sleeps or is starved.
+///
+/// Each request makes about 6 events (queue, insert, issue, complete, and merges or splits) of
+/// about 72 bytes in a raw ring, and a fast device completes its whole queue about every
+/// 100 µs; the rings, spread over the CPUs, hold 2 s of that — 40 drain periods of 50 ms — then
+/// the size is kept between 16 MiB (the virtio disk here: 256 requests, one queue) and 256 MiB
+/// per CPU, and under 1/16 of the memory available (it is kernel memory, taken from the model's
+/// page cache).
+public enum TraceBufferSizing {
+  public struct Choice: Sendable, Hashable {
+    public var kibPerCPU: Int
+    /// Why, in words, for the manifest.
+    public var reason: String
+  }
+
+  public static let minimumKiB = 16 << 10
+  public static let maximumKiB = 256 << 10
+
+  /// The choice for `diskName` on a machine of `cpus` CPUs with `memAvailableBytes`.
+  public static func choose(diskName: String, cpus: Int, memAvailableBytes: UInt64?) -> Choice {
+    let requests = (try? Tracefs.read("/sys/block/\(diskName)/queue/nr_requests")).flatMap { Int($0) } ?? 128
+    let queues = max(1, Tracefs.list("/sys/block/\(diskName)/mq").count)
+    let inFlight = requests * queues
+    let eventsPerSecond = Double(inFlight) * 6 / 100e-6
+    let bytes = eventsPerSecond * 72 * 2 / Double(max(1, cpus))
+    var kib = Int(bytes / 1024)
+    var limits = "between \(minimumKiB >> 10) and \(maximumKiB >> 10) MiB"
+    kib = min(max(kib, minimumKiB), maximumKiB)
+    if let available = memAvailableBytes {
+      let cap = Int(available / 16 / UInt64(max(1, cpus)) / 1024)
+      if kib > cap {
+        kib = max(4 << 10, cap)
+        limits += ", capped at 1/16 of MemAvailable"
+      }
+    }
+    return Choice(
+      kibPerCPU: kib,
+      reason: "\(requests) requests × \(queues) hardware \(queues == 1 ? "queue" : "queues") in flight: 2 s of events at the queue's pace, per CPU, \(limits)")
+  }
+}
