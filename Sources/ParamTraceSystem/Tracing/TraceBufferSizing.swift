@@ -2,15 +2,14 @@ import ParamTraceCore
 
 /// The per-CPU ring size `record` uses when `--buffer-kib` is not given, chosen from the traced
 /// disk: how many requests it can hold in flight (`queue/nr_requests` × hardware queues in
-/// `mq/`) bounds how fast events can come, and the rings must hold what arrives while the drain
-/// sleeps or is starved.
+/// `mq/`) bounds how many events can be pending at once, and each ring must hold many such
+/// bursts while the drain sleeps or is starved.
 ///
 /// Each request makes about 6 events (queue, insert, issue, complete, and merges or splits) of
-/// about 72 bytes in a raw ring, and a fast device completes its whole queue about every
-/// 100 µs; the rings, spread over the CPUs, hold 2 s of that — 40 drain periods of 50 ms — then
-/// the size is kept between 16 MiB (the virtio disk here: 256 requests, one queue) and 256 MiB
-/// per CPU, and under 1/16 of the memory available (it is kernel memory, taken from the model's
-/// page cache).
+/// about 72 bytes in a raw ring; a ring holds 64 full queues of them, kept between 16 MiB (the
+/// virtio disk and the loop device here: 256 and 128 requests, one queue) and 256 MiB per CPU
+/// (an NVMe drive with 1,023 requests on each of 8 queues gets 216 MiB), and under 1/16 of the
+/// memory available, divided among the CPUs (it is kernel memory, taken from the page cache).
 public enum TraceBufferSizing {
   public struct Choice: Sendable, Hashable {
     public var kibPerCPU: Int
@@ -26,9 +25,7 @@ public enum TraceBufferSizing {
     let requests = (try? Tracefs.read("/sys/block/\(diskName)/queue/nr_requests")).flatMap { Int($0) } ?? 128
     let queues = max(1, Tracefs.list("/sys/block/\(diskName)/mq").count)
     let inFlight = requests * queues
-    let eventsPerSecond = Double(inFlight) * 6 / 100e-6
-    let bytes = eventsPerSecond * 72 * 2 / Double(max(1, cpus))
-    var kib = Int(bytes / 1024)
+    var kib = inFlight * 6 * 72 * 64 / 1024
     var limits = "between \(minimumKiB >> 10) and \(maximumKiB >> 10) MiB"
     kib = min(max(kib, minimumKiB), maximumKiB)
     if let available = memAvailableBytes {
@@ -40,6 +37,6 @@ public enum TraceBufferSizing {
     }
     return Choice(
       kibPerCPU: kib,
-      reason: "\(requests) requests × \(queues) hardware \(queues == 1 ? "queue" : "queues") in flight: 2 s of events at the queue's pace, per CPU, \(limits)")
+      reason: "\(requests) requests × \(queues) hardware \(queues == 1 ? "queue" : "queues") in flight: 64 full queues of events per CPU, \(limits)")
   }
 }
