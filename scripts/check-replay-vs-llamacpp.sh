@@ -77,7 +77,8 @@ build_llamacpp() {
   # llama-completion is the classic llama-cli (-no-cnv); older trees only have llama-cli, and
   # newer ones build llama-cli only together with the server.
   local targets
-  if PATH=$VENV/bin:$PATH cmake --build "$build" --target help | grep -qw llama-completion; then
+  # (Ninja has no "help" target: list its targets with -t targets.)
+  if PATH=$VENV/bin:$PATH ninja -C "$build" -t targets all 2>/dev/null | grep -q '^llama-completion:'; then
     targets=(llama-completion)
   else
     targets=(llama-cli)
