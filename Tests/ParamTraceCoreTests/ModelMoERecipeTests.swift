@@ -86,6 +86,7 @@ import Testing
     let (_, map) = try ModelCatalogTests.readBack(scaled)
     let plan = try ModelReplayPlan(map: map)
     #expect(plan.expertLayers.count == 24)
+    #expect(plan.kvCacheBytesPerToken == 2 * 2 * 64 * 1 * 24)  // head_dim 64 (key_length), 1 KV head, 24 layers
     #expect(plan.expertLayers.allSatisfy { $0.count == 32 && $0.used == 4 })
     let stacked = plan.steps.filter { $0.layer == 0 && $0.name.contains("_exps") }
     #expect(stacked.count == 6 && stacked.allSatisfy { $0.touch == .experts(count: 32, used: 4) })

@@ -50,7 +50,8 @@ public struct ModelReplayPlan: Sendable, Hashable {
   /// Distinct layers, in layer order.
   public var layers: [Int]
   /// Bytes of llama.cpp's f16 KV cache per token of context: K and V, 2 bytes each, of
-  /// n_embd_k_gqa = head_dim × n_head_kv per layer (0 when the architecture keys are missing).
+  /// n_embd_k_gqa = head_dim × n_head_kv per layer (0 when the architecture keys are missing;
+  /// every layer counted, also gpt-oss's sliding-window ones, which llama.cpp sizes smaller).
   public var kvCacheBytesPerToken: UInt64
 
   /// The plan for a GGUF model.
@@ -97,7 +98,9 @@ public struct ModelReplayPlan: Sendable, Hashable {
     if let embeddingLength = architecture.embeddingLength, let heads = architecture.headCount, heads > 0,
       let kvHeads = architecture.headCountKV
     {
-      kvCacheBytesPerToken = 2 * 2 * UInt64(embeddingLength / heads * kvHeads) * UInt64(architecture.blockCount ?? 0)
+      // head_dim is attention.key_length where the file says so (gpt-oss, Qwen3: not n_embd / n_head).
+      let headDimension = architecture.name.flatMap { map.metadata("\($0).attention.key_length")?.integer } ?? embeddingLength / heads
+      kvCacheBytesPerToken = 2 * 2 * UInt64(headDimension * kvHeads) * UInt64(architecture.blockCount ?? 0)
     } else {
       kvCacheBytesPerToken = 0
     }
