@@ -14,13 +14,15 @@
 #     llama.cpp runs with --no-repack where the flag exists (that also keeps the weights in the
 #     mmap, as the notebook's llama.cpp did).
 #  2. `paramtrace synth` writes a scaled twin of TheBloke's llama-2-7b-chat.Q4_K_M (SCALE, 0.25
-#     by default: ~1 GB, same tensor names, order and types).
+#     by default: ~1 GB, same tensor names, order and types), or of any catalog entry LIKE names
+#     (a MoE one: LIKE=gpt-oss-20b.MXFP4 SCALE=0.02, ~250 MB; replay then routes tokens by
+#     ROUTER, uniform by default, and writes the experts it chose beside each run).
 #  3. For llama.cpp and for `paramtrace replay`: `paramtrace record --cold` unconstrained and
 #     under two memory budgets (BUDGET_HIGH, BUDGET_LOW; default 70% and 40% of the file).
 #  4. Prints one row per run: tokens/s, bytes read, re-read factor, physical and logical
 #     sequential %, from each run's manifest.json.
 #
-# Environment: SCALE, TOKENS (llama.cpp -n, 16), PROMPT_TOKENS (8), THREADS (2), CONTEXT (-c, 256),
+# Environment: LIKE (llama-2-7b-chat.Q4_K_M), ROUTER (uniform, or zipf:S), SCALE, TOKENS (llama.cpp -n, 16), PROMPT_TOKENS (8), THREADS (2), CONTEXT (-c, 256),
 # WORK (/var/tmp/paramtrace-llamacpp-check), BUDGET_HIGH, BUDGET_LOW (sizes such as 700M),
 # PARAMTRACE (a built paramtrace binary; else one is built in .build-llamacpp-check),
 # VARIANTS=1 (also replay with --row-split contiguous, one row range per thread, and with
@@ -30,6 +32,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv-llamacpp}
 WORK=${WORK:-/var/tmp/paramtrace-llamacpp-check}
+LIKE=${LIKE:-llama-2-7b-chat.Q4_K_M}
+ROUTER=${ROUTER:-uniform}
 SCALE=${SCALE:-0.25}
 TOKENS=${TOKENS:-16}
 PROMPT_TOKENS=${PROMPT_TOKENS:-8}
@@ -77,7 +81,8 @@ build_llamacpp() {
   # llama-completion is the classic llama-cli (-no-cnv); older trees only have llama-cli, and
   # newer ones build llama-cli only together with the server.
   local targets
-  if PATH=$VENV/bin:$PATH cmake --build "$build" --target help | grep -qw llama-completion; then
+  # (Ninja has no "help" target: list its targets with -t targets.)
+  if PATH=$VENV/bin:$PATH ninja -C "$build" -t targets all 2>/dev/null | grep -q '^llama-completion:'; then
     targets=(llama-completion)
   else
     targets=(llama-cli)
@@ -106,10 +111,16 @@ if [[ -z ${PARAMTRACE:-} ]]; then
 fi
 
 mkdir -p "$WORK"
-MODEL=$WORK/twin-q4km-x$SCALE.gguf
+if [[ $LIKE == llama-2-7b-chat.Q4_K_M ]]; then
+  MODEL=$WORK/twin-q4km-x$SCALE.gguf  # the name earlier measurements used
+else
+  MODEL=$WORK/twin-$LIKE-x$SCALE.gguf
+  WORK=$WORK/$LIKE-x$SCALE
+  mkdir -p "$WORK"
+fi
 if [[ ! -f $MODEL ]]; then
   log "writing the synth twin $MODEL"
-  "$PARAMTRACE" synth --like llama-2-7b-chat.Q4_K_M --scale "$SCALE" --out "$MODEL"
+  "$PARAMTRACE" synth --like "$LIKE" --scale "$SCALE" --out "$MODEL"
 fi
 SIZE=$(stat -c %s "$MODEL")
 BUDGET_HIGH=${BUDGET_HIGH:-$((SIZE * 70 / 100))}
@@ -136,13 +147,13 @@ run() {  # run NAME BUDGET -- CMD...
 LLAMA_CMD=("$LLAMA" -m "$MODEL" -p "$PROMPT" -n "$TOKENS" -t "$THREADS" -c "$CONTEXT" --temp 0 --seed 1
   --ignore-eos "${NO_CNV[@]}" "${NO_REPACK[@]}")
 REPLAY_CMD=("$PARAMTRACE" replay "$MODEL" --tokens "$((TOKENS - 1))" --prompt-tokens "$PROMPT_TOKENS" --threads "$THREADS"
-  --context "$CONTEXT")
+  --context "$CONTEXT" --router "$ROUTER")
 
 TOOLS="llamacpp replay"
 [[ $VARIANTS == 1 ]] && TOOLS="$TOOLS replay-contig replay-pages"
 for budget in none "$BUDGET_HIGH" "$BUDGET_LOW"; do
   run "llamacpp-$budget" "$budget" -- "${LLAMA_CMD[@]}"
-  run "replay-$budget" "$budget" -- "${REPLAY_CMD[@]}"
+  run "replay-$budget" "$budget" -- "${REPLAY_CMD[@]}" --experts-log "$WORK/replay-$budget.experts.jsonl"
   if [[ $VARIANTS == 1 ]]; then
     run "replay-contig-$budget" "$budget" -- "${REPLAY_CMD[@]}" --row-split contiguous
     run "replay-pages-$budget" "$budget" -- "${REPLAY_CMD[@]}" --pages-only

@@ -24,6 +24,14 @@ struct ReplayCommand: ParsableCommand {
       zeroes the KV cache llama.cpp's -c N would (f16 K and V of every layer), so a memory \
       budget leaves the weights as much page cache as it leaves llama.cpp's.
 
+      MoE models (stacked ffn_*_exps tensors): per token and layer replay reads the router \
+      (ffn_gate_inp) whole, then, of every stacked expert tensor, only the slices of the top-k \
+      experts (k = expert_used_count; expert e is bytes [e·size/n, (e+1)·size/n)). A seeded \
+      router picks them, the same for the same --seed, token and layer: --router uniform (every \
+      expert equally likely) or zipf:S (the expert of popularity rank r has weight 1/r^S, ranks \
+      shuffled per layer). A prompt batch reads the union of its tokens' experts. --experts-log \
+      FILE writes one JSON line per token and MoE layer: {"token":0,"phase":"prompt","layer":0,"experts":[3,17,20,31]}.
+
       Prints, on standard error, the lines llama.cpp prints at exit (llama_perf_context_print: \
       load time, prompt eval time, eval time, total time), so `paramtrace record` reads replay's \
       speed as it reads llama.cpp's; a summary goes to standard output.
@@ -31,6 +39,7 @@ struct ReplayCommand: ParsableCommand {
       EXAMPLES:
         paramtrace replay /var/tmp/twin.gguf --tokens 16
         paramtrace replay /var/tmp/twin.gguf --tokens 8 --threads 2 --prompt-tokens 32 --no-populate
+        paramtrace replay /var/tmp/gpt-oss-twin.gguf --tokens 16 --router zipf:1.2 --experts-log experts.jsonl
       """
   )
 
@@ -58,6 +67,12 @@ struct ReplayCommand: ParsableCommand {
   @Option(help: "How threads share a matrix's rows: chunks (as ggml) or contiguous (one range each).")
   var rowSplit: String = "chunks"
 
+  @Option(help: "MoE expert choice: uniform, or zipf:S (rank r has weight 1/r^S).")
+  var router: String = "uniform"
+
+  @Option(help: "Write the experts of every token and MoE layer to this file, one JSON line each.")
+  var expertsLog: String?
+
   @Option(help: "Allocate and zero the f16 KV cache of this many tokens, as llama.cpp's -c N does (it counts against a memory budget).")
   var context: Int = 0
 
@@ -67,6 +82,7 @@ struct ReplayCommand: ParsableCommand {
     }
     if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1…1024.") }
     if ModelReplayOptions.RowSplit(rawValue: rowSplit) == nil { throw ValidationError("--row-split must be chunks or contiguous.") }
+    do { _ = try ModelExpertRouter(parsing: router, seed: seed) } catch { throw ValidationError(error.description) }
   }
 
   func run() throws {
@@ -74,11 +90,22 @@ struct ReplayCommand: ParsableCommand {
     let plan = try ModelReplayPlan(files: files)
     let options = ModelReplayOptions(
       tokens: tokens, promptTokens: promptTokens, threads: threads ?? ModelReplay.onlineProcessors, populate: !noPopulate,
-      seed: seed, readAll: !pagesOnly, rowSplit: ModelReplayOptions.RowSplit(rawValue: rowSplit) ?? .chunks, contextTokens: context)
+      seed: seed, readAll: !pagesOnly, rowSplit: ModelReplayOptions.RowSplit(rawValue: rowSplit) ?? .chunks, contextTokens: context,
+      router: try ModelExpertRouter(parsing: router, seed: seed))
     let what = files.parts.count > 1 ? " in \(files.parts.count) files" : ""
     print("paramtrace_replay: \(model): \(HumanUnits.grouped(files.totalSize)) bytes\(what), \(files.tensorCount) tensors, "
       + "\(plan.layers.count) layers; \(options.threads) threads, \(noPopulate ? "no populate" : "MAP_POPULATE + WILLNEED")")
+    let moe = plan.expertLayers
+    if let first = moe.first {
+      print("paramtrace_replay: MoE: \(moe.count) layers, \(first.used) of \(first.count) experts per token, router \(options.router)")
+    } else if expertsLog != nil {
+      printError("paramtrace_replay: \(model) has no stacked experts (ffn_*_exps): --experts-log stays empty.")
+    }
+    // Created before the run, so a bad path fails before minutes of replay.
+    var log = try expertsLog.map { try TextFileWriter(path: $0) }
     let result = try ModelReplay.run(files: files.paths, plan: plan, options: options)
+    try log?.write(result.routing.jsonLines())
+    try log?.close()
     for line in result.timings.lines() { printError(line) }
     let evalSeconds = result.timings.evalMilliseconds / 1e3
     let perToken = Double(result.bytesPerToken)

@@ -133,9 +133,9 @@ import Testing
     #expect(map.fileSize == layout.fileSize)
     #expect(Set(map.tensors.map(\.name)).count == map.tensors.count)
     if let published = entry.publishedFileSize { #expect(layout.fileSize == published) }
-    // Every layer has its 9 tensors.
-    let layers = entry.recipe.layers
-    #expect(map.tensors.count == layers * 9 + 3)
+    // Every layer has its 9 tensors (llama), or the family's (MoE).
+    let perLayer = if case .moe(let recipe) = entry.recipe { recipe.layerKinds.count } else { 9 }
+    #expect(map.tensors.count == entry.recipe.layers * perLayer + 3)
   }
 
   /// Sizes from the same rules: Q5_K_M 7B uses the same header (data at 741,056); its data
@@ -189,12 +189,12 @@ import Testing
   }
 
   @Test func llama7bShardsFollowTheTenGigabyteRule() {
-    let recipe = ModelCatalog.entry(named: "llama-2-7b-chat.Q4_K_M")!.recipe
+    let recipe = ModelCatalog.entry(named: "llama-2-7b-chat.Q4_K_M")!.recipe.llama!
     let shards = recipe.huggingFaceShards(maxShardBytes: ModelCatalog.huggingFaceShardBytes)
     #expect(shards.count == 2)
     #expect(shards[0].last == "model.layers.23.post_attention_layernorm.weight")
     #expect(shards[1].first == "model.layers.24.self_attn.q_proj.weight")
-    let recipe13 = ModelCatalog.entry(named: "llama-2-13b-chat.Q4_K_M")!.recipe
+    let recipe13 = ModelCatalog.entry(named: "llama-2-13b-chat.Q4_K_M")!.recipe.llama!
     #expect(recipe13.huggingFaceShards(maxShardBytes: ModelCatalog.huggingFaceShardBytes).count == 3)
   }
 

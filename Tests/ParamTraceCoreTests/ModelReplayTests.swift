@@ -45,9 +45,9 @@ import Testing
     #expect(!experts.isEmpty && experts.allSatisfy { $0 > router })
     let step = try #require(plan.steps.first { $0.name.contains("ffn_up_exps") })
     #expect(step.touch == .experts(count: 4, used: 2))
-    let chosen = ModelReplayPlan.experts(token: 3, layer: 0, count: 4, used: 2, seed: 1)
+    let chosen = ModelExpertRouter(seed: 1).experts(token: 3, layer: 0, count: 4, used: 2)
     #expect(chosen.count == 2 && Set(chosen).count == 2 && chosen.allSatisfy { $0 < 4 })
-    #expect(chosen == ModelReplayPlan.experts(token: 3, layer: 0, count: 4, used: 2, seed: 1))
+    #expect(chosen == ModelExpertRouter(seed: 1).experts(token: 3, layer: 0, count: 4, used: 2))
   }
 
   /// The lines have llama.cpp's exact spacing (spec §8.4) and LlamaTimings reads them back.

@@ -127,15 +127,7 @@ import Testing
     #expect(document["version"] as? Int == 2)
     #expect(document["alignment"] as? Int == 32)
     #expect(document["data_offset"] as? Int == Int(layout.dataStart))
-    let tensors = try #require(document["tensors"] as? [[String: Any]])
-    #expect(tensors.count == map.tensors.count)
-    for (tensor, expected) in zip(map.tensors, tensors) {
-      #expect(tensor.name == expected["name"] as? String)
-      #expect(tensor.typeName == expected["type"] as? String, "\(tensor.name)")
-      #expect(tensor.shape.map(Int.init) == expected["shape"] as? [Int], "\(tensor.name)")
-      #expect(Int(tensor.fileOffset) == expected["offset"] as? Int, "\(tensor.name)")
-      #expect(Int(tensor.byteSize) == expected["n_bytes"] as? Int, "\(tensor.name)")
-    }
+    try GGUFPython.expectSameTensorTable(map, document)
     let fields = try #require(document["fields"] as? [[String: Any]])
     #expect(fields.map { $0["key"] as? String ?? "" } == map.metadata.map(\.key))
     #expect(fields.first { $0["key"] as? String == "tokenizer.ggml.tokens" }?["count"] as? Int == 1012)
@@ -239,6 +231,20 @@ enum GGUFPython {
 
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("scripts/gguf-tensor-table.py").path
+
+  /// paramtrace's tensor table equals the official reader's: name, type, shape, absolute offset
+  /// and byte size, in file order.
+  static func expectSameTensorTable(_ map: ModelMap, _ document: [String: Any]) throws {
+    let tensors = try #require(document["tensors"] as? [[String: Any]])
+    #expect(tensors.count == map.tensors.count)
+    for (tensor, expected) in zip(map.tensors, tensors) {
+      #expect(tensor.name == expected["name"] as? String)
+      #expect(tensor.typeName == expected["type"] as? String, "\(tensor.name)")
+      #expect(tensor.shape.map(Int.init) == expected["shape"] as? [Int], "\(tensor.name)")
+      #expect(Int(tensor.fileOffset) == expected["offset"] as? Int, "\(tensor.name)")
+      #expect(Int(tensor.byteSize) == expected["n_bytes"] as? Int, "\(tensor.name)")
+    }
+  }
 
   /// scripts/gguf-tensor-table.py's JSON for `path`.
   static func tensorTable(_ path: String) throws -> [String: Any] {

@@ -9,7 +9,7 @@ public struct ModelCatalogEntry: Sendable, Hashable {
   public var provenance: String
   /// The file's size when it is known from the spec or public logs, to check the recipe against.
   public var publishedFileSize: UInt64?
-  public var recipe: ModelLlamaRecipe
+  public var recipe: ModelRecipe
 
   /// The file's layout.
   public var fileSpec: GGUFFileSpec { recipe.fileSpec }
@@ -87,7 +87,7 @@ public enum ModelCatalog {
         """,
       publishedFileSize: nil,
       recipe: LlamaSize.b7.recipe(fileType: .q4_K_M, order: .quantizeSorted, version: 3, tokenTextBytes: llama2TokenTextBytes)),
-  ]
+  ] + mixtureOfExperts
 
   /// The entry named `name` (with or without `.gguf`, any case).
   public static func entry(named name: String) -> ModelCatalogEntry? {

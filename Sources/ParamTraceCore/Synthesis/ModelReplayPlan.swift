@@ -50,7 +50,8 @@ public struct ModelReplayPlan: Sendable, Hashable {
   /// Distinct layers, in layer order.
   public var layers: [Int]
   /// Bytes of llama.cpp's f16 KV cache per token of context: K and V, 2 bytes each, of
-  /// n_embd_k_gqa = head_dim × n_head_kv per layer (0 when the architecture keys are missing).
+  /// n_embd_k_gqa = head_dim × n_head_kv per layer (0 when the architecture keys are missing;
+  /// every layer counted, also gpt-oss's sliding-window ones, which llama.cpp sizes smaller).
   public var kvCacheBytesPerToken: UInt64
 
   /// The plan for a GGUF model.
@@ -71,7 +72,7 @@ public struct ModelReplayPlan: Sendable, Hashable {
       let rowBytes = (try? type.rowBytes(ne0: tensor.shape.first ?? 1)) ?? tensor.byteSize
       var touch: Touch = tensor.shape.count >= 2 ? .rows : .whole
       var rows = tensor.shape.dropFirst().reduce(1, *)
-      if let experts = tensor.expertCount {
+      if let experts = tensor.expertCount ?? Self.stackedBiasExperts(tensor, expertCount: map.architecture.expertCount) {
         touch = .experts(count: experts, used: min(used, experts))
         rows /= UInt64(experts)
       }
@@ -97,7 +98,9 @@ public struct ModelReplayPlan: Sendable, Hashable {
     if let embeddingLength = architecture.embeddingLength, let heads = architecture.headCount, heads > 0,
       let kvHeads = architecture.headCountKV
     {
-      kvCacheBytesPerToken = 2 * 2 * UInt64(embeddingLength / heads * kvHeads) * UInt64(architecture.blockCount ?? 0)
+      // head_dim is attention.key_length where the file says so (gpt-oss, Qwen3: not n_embd / n_head).
+      let headDimension = architecture.name.flatMap { map.metadata("\($0).attention.key_length")?.integer } ?? embeddingLength / heads
+      kvCacheBytesPerToken = 2 * 2 * UInt64(headDimension * kvHeads) * UInt64(architecture.blockCount ?? 0)
     } else {
       kvCacheBytesPerToken = 0
     }
@@ -137,12 +140,25 @@ public struct ModelReplayPlan: Sendable, Hashable {
     return generator.below(vocabularySize)
   }
 
-  /// The experts token `token` uses in `layer`: `used` distinct ones of `count`, ascending.
-  public static func experts(token: Int, layer: Int, count: Int, used: Int, seed: UInt64) -> [Int] {
-    var generator = SplitMix64(seed: seed ^ (UInt64(token) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(layer) &* 0xC2B2_AE3D_27D4_EB4F))
-    var chosen = Set<Int>()
-    while chosen.count < min(used, count) { chosen.insert(Int(generator.below(UInt64(count)))) }
-    return chosen.sorted()
+  /// The experts of a stacked expert bias (gpt-oss: `ffn_gate_exps.bias`, ne `[n_ff, n_expert]`):
+  /// llama.cpp adds only the chosen experts' rows (`ggml_add_id`), so it is read as expert slices.
+  static func stackedBiasExperts(_ tensor: ModelTensor, expertCount: Int?) -> Int? {
+    guard let expertCount, expertCount > 1, tensor.shape.count == 2, tensor.shape.last == UInt64(expertCount),
+      tensor.name.hasSuffix("_exps.bias")
+    else { return nil }
+    return expertCount
+  }
+
+  /// The MoE layers: for each, the expert count and how many a token uses (from its stacked
+  /// tensors), in layer order.
+  public var expertLayers: [(layer: Int, count: Int, used: Int)] {
+    var seen = Set<Int>()
+    var result: [(layer: Int, count: Int, used: Int)] = []
+    for step in steps {
+      guard case .experts(let count, let used) = step.touch, let layer = step.layer, seen.insert(layer).inserted else { continue }
+      result.append((layer, count, used))
+    }
+    return result
   }
 
   /// `attn_q` for `blk.3.attn_q.weight`.

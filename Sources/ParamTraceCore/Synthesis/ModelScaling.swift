@@ -4,10 +4,14 @@
 ///
 /// With w = √F, each width shrinks by w, so every matrix (n_embd × n_embd, n_embd × n_ff,
 /// n_embd × n_vocab) and the file shrink by about F:
-/// - n_embd → round_up(n_embd·w, lcm(256, head_dim × n_head/n_head_kv)): whole 256-element
-///   blocks for every quantized type, head_dim and the GQA ratio unchanged (n_head and
-///   n_head_kv shrink by the same factor; rope.dimension_count stays head_dim);
-/// - n_ff (and expert_feed_forward_length) → round_up(n_ff·w, 256);
+/// - n_embd → round_up(n_embd·w, B), B = the largest block of the file's types (256 with any
+///   k-quant, 32 for MXFP4/Q8_0 files such as gpt-oss), times head_dim × n_head/n_head_kv when
+///   n_embd = n_head × head_dim (llama): whole blocks for every quantized type, head_dim and
+///   the GQA ratio unchanged (n_head and n_head_kv shrink by the same factor;
+///   rope.dimension_count stays head_dim). When n_embd ≠ n_head × head_dim (gpt-oss, Qwen3
+///   MoE) the heads shrink by w on their own, in whole GQA groups, and `attn_sinks` (one value
+///   per head) with them;
+/// - n_ff (and expert_feed_forward_length) → round_up(n_ff·w, B);
 /// - n_vocab → max(512, round(n_vocab·w)), with a placeholder SentencePiece vocabulary of that
 ///   size replacing every `tokenizer.ggml.*` key (BPE merges and special-token ids of the old
 ///   vocabulary would not fit it);
@@ -61,9 +65,12 @@ public enum ModelScaling {
     var result = spec
 
     // Heads shrink with n_embd when n_embd = n_head × head_dim (llama and most others).
-    let step = lcm(256, headDim * group)
+    // Whole blocks of the widest block type present (256 when there is none to go by).
+    let block = spec.tensors.filter { $0.type.blockSize > 1 }.map { Int($0.type.blockSize) }.max() ?? 256
+    let headsFollowEmbedding = embedding == heads * headDim
+    let step = headsFollowEmbedding ? lcm(block, headDim * group) : block
     let newEmbedding = max(step, roundUp(Double(embedding) * width, step))
-    let newHeads = embedding == heads * headDim ? newEmbedding / headDim : max(group, roundUp(Double(heads) * width, group))
+    let newHeads = headsFollowEmbedding ? newEmbedding / headDim : max(group, roundUp(Double(heads) * width, group))
     let newKVHeads = newHeads / group
     map(embedding, newEmbedding, "embedding_length")
     map(heads * headDim, newHeads * headDim, "query width")
@@ -84,7 +91,7 @@ public enum ModelScaling {
       guard let length = value.integer else {
         throw ScalingError(message: "\(arch).\(suffix) is per-layer (an array): --scale supports only fixed widths.")
       }
-      let newLength = max(256, roundUp(Double(length) * width, 256))
+      let newLength = max(block, roundUp(Double(length) * width, block))
       map(length, newLength, suffix)
       result.set("\(arch).\(suffix)", value.replacingInteger(with: newLength))
       changes.append(Change(key: "\(arch).\(suffix)", from: length, to: newLength))
@@ -106,6 +113,8 @@ public enum ModelScaling {
     result.tensors = spec.tensors.map { tensor in
       var scaled = tensor
       scaled.ne = tensor.ne.map { dimensionMap[$0] ?? $0 }
+      // Attention sinks: one per query head (gpt-oss).
+      if tensor.name.hasSuffix(".attn_sinks.weight"), tensor.ne == [UInt64(heads)] { scaled.ne = [UInt64(newHeads)] }
       return scaled
     }
     return (result, changes.filter { $0.from != $0.to })

@@ -30,6 +30,8 @@ public struct ModelReplayOptions: Sendable, Hashable {
   /// Context length whose f16 KV cache is allocated and zeroed at load, as llama.cpp's
   /// `-c N` does (anonymous memory charged to the same memory budget as the page cache); 0: none.
   public var contextTokens: Int
+  /// Chooses the experts of MoE layers per token and layer (seeded; uniform or Zipf-skewed).
+  public var router: ModelExpertRouter
 
   /// How a matrix's rows are shared among the threads.
   public enum RowSplit: String, Sendable, Hashable, CaseIterable {
@@ -43,7 +45,7 @@ public struct ModelReplayOptions: Sendable, Hashable {
 
   public init(
     tokens: Int, promptTokens: Int = 1, threads: Int = 1, populate: Bool = true, seed: UInt64 = 1, readAll: Bool = true,
-    rowSplit: RowSplit = .chunks, contextTokens: Int = 0
+    rowSplit: RowSplit = .chunks, contextTokens: Int = 0, router: ModelExpertRouter? = nil
   ) {
     self.tokens = tokens
     self.promptTokens = promptTokens
@@ -53,6 +55,7 @@ public struct ModelReplayOptions: Sendable, Hashable {
     self.readAll = readAll
     self.rowSplit = rowSplit
     self.contextTokens = contextTokens
+    self.router = router ?? ModelExpertRouter(seed: seed)
   }
 }
 
@@ -66,6 +69,8 @@ public struct ModelReplayResult: Sendable, Hashable {
   public var fileSize: UInt64
   /// Bytes of the KV cache allocated (`contextTokens`).
   public var kvCacheBytes: UInt64
+  /// The experts each token was routed to in each MoE layer (empty for a dense model).
+  public var routing: ModelExpertRouting
 }
 
 /// Touches a model file as llama.cpp's CPU decode does (spec §8): maps it whole (PROT_READ,
@@ -194,7 +199,8 @@ public enum ModelReplay {
       promptMilliseconds: Double(run.promptEnd &- run.promptStart) / 1e6, promptTokens: options.promptTokens,
       evalMilliseconds: Double(run.evalEnd &- run.promptEnd) / 1e6, evalTokens: options.tokens)
     return ModelReplayResult(
-      timings: timings, checksum: run.checksum, bytesPerToken: plan.bytesPerToken, fileSize: UInt64(size), kvCacheBytes: UInt64(kvBytes))
+      timings: timings, checksum: run.checksum, bytesPerToken: plan.bytesPerToken, fileSize: UInt64(size), kvCacheBytes: UInt64(kvBytes),
+      routing: run.routing)
   }
 }
 
@@ -221,6 +227,8 @@ final class ReplayRun: @unchecked Sendable {
   let plan: ModelReplayPlan
   let options: ModelReplayOptions
   let steps: [Step]
+  /// Every token's experts per MoE layer, computed before the threads start.
+  let routing: ModelExpertRouting
   let barrier: ReplayBarrier
   /// ggml's `current_chunk` counters, one per expert (one for a plain matrix), in two sets used
   /// by alternate steps: thread 0 resets the next step's set while the others may still be
@@ -241,6 +249,7 @@ final class ReplayRun: @unchecked Sendable {
         offset: Int($0.fileOffset), bytes: Int($0.byteSize), rowBytes: Int($0.rowBytes), rows: Int($0.rows), touch: $0.touch,
         layer: $0.layer ?? -1)
     }
+    routing = ModelExpertRouting(plan: plan, router: options.router, promptTokens: options.promptTokens, tokens: options.tokens)
     barrier = ReplayBarrier(count: options.threads)
     let slots = plan.steps.reduce(1) { most, step in
       if case .experts(let count, _) = step.touch { return max(most, count) }
@@ -337,12 +346,10 @@ final class ReplayRun: @unchecked Sendable {
       return thread == 0 ? touchBytes(step.offset, step.offset + step.bytes) : 0
     case .rows:
       return touchRows(step.offset, rows: step.rows, rowBytes: step.rowBytes, columns: tokens.count, thread: thread, counter: counters[0])
-    case .experts(let experts, let used):
+    case .experts(let experts, _):
       var routed: [Int: Int] = [:]
       for token in tokens {
-        for expert in ModelReplayPlan.experts(token: token, layer: step.layer, count: experts, used: used, seed: options.seed) {
-          routed[expert, default: 0] += 1
-        }
+        for expert in routing.experts(token: token, layer: step.layer) { routed[expert, default: 0] += 1 }
       }
       let slice = step.bytes / max(experts, 1)
       var sum: UInt64 = 0
