@@ -15,7 +15,7 @@ struct ReportCommand: ParsableCommand {
       budget asked and achieved, PID filter, sector filter, inference time, tokens/s, total \
       reads, bytes read, sequential %, backward %, page-cache Δ) and the corrected ones (unique \
       bytes, re-read factor, decode re-read, logical sequential %, completion-based average and \
-      peak bandwidth, p99 latency, lost events). Runs sharing a label (a sweep's repetitions, or \
+      peak bandwidth, p99 latency, median and p90 request size, lost events). Runs sharing a label (a sweep's repetitions, or \
       NAME-r1, NAME-r2 …) are summarized as median (min–max). Markdown shows binary units in \
       the headers; --format csv gives snake_case columns with units and one type per column \
       (DuckDB reads it as is); --format json the same with the statistics per configuration.

@@ -135,7 +135,24 @@ import Testing
     let table = SummaryTable(rows: [row])
     #expect(table.markdown.contains("2.500 †") && table.markdown.contains("wall time"))
     #expect(table.markdown.contains("the tracer lost 7 events"))
-    #expect(!table.hasRepetitions && !table.csv.contains("median"))
+    #expect(!table.hasRepetitions && !table.csv.contains("\nmedian,"))
+  }
+
+  @Test func requestSizePercentilesAreColumnsInKiB() throws {
+    let analysis = try #require(
+      ParsedJSON.parse(
+        Array(
+          #"{"request_size_median_bytes": 516096, "request_size_p90_bytes": 1536, "request_sizes": [{"min_bytes": 262144, "count": 3}]}"#.utf8)))
+    let manifest = try #require(ParsedJSON.parse(Array(#"{"workload": {"exit_status": 0}}"#.utf8)))
+    let row = ExperimentSummary(experiment: "x", manifest: manifest, analysis: analysis)
+    #expect(row.requestSizeMedianBytes == 516_096 && row.requestSizeP90Bytes == 1536)
+    let table = SummaryTable(rows: [row])
+    #expect(table.markdown.contains("Median request (KiB)") && table.markdown.contains(" 504 |") && table.markdown.contains(" 1.5 |"))
+    #expect(table.csv.contains("request_size_median_bytes") && table.csv.contains(",516096,1536,"))
+    #expect(HumanUnits.kibibytes(1000) == "0.98" && HumanUnits.kibibytes(1_269_760) == "1240")
+    // The size plot's bars only bound them: its caption gives the exact ones.
+    let plot = ExperimentPlots(id: "e1", summary: row, manifest: manifest, analysis: analysis, data: nil, traceProblem: "none").sizePlot
+    #expect(plot.caption.hasSuffix("Exact sizes: median 504 KiB, p90 1.5 KiB."))
   }
 
   @Test func statusComesFromTheWorkload() throws {

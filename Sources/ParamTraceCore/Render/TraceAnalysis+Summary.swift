@@ -42,6 +42,9 @@ extension TraceAnalysis {
     lines.append(latencyLine("Latency issue→complete (ms):", f.latency))
     lines.append(latencyLine("Latency queue→complete (ms):", f.queueLatency))
     lines.append("")
+    if let median = f.sizes.medianBytes, let p90 = f.sizes.p90Bytes {
+      lines.append(row("Request size:", "median \(HumanUnits.kibibytes(Double(median))) KiB, p90 \(HumanUnits.kibibytes(Double(p90))) KiB (exact)"))
+    }
     let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
     if let phases { lines.append(contentsOf: phaseTable(phases)) }

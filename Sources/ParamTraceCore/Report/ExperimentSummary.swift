@@ -84,6 +84,9 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var peakWindowSeconds: Double?
   /// 99th percentile of issue-to-completion latency, in nanoseconds.
   public var latencyP99Nanoseconds: UInt64?
+  /// Median and 90th percentile of the request sizes (exact, nearest rank), in bytes.
+  public var requestSizeMedianBytes: UInt64?
+  public var requestSizeP90Bytes: UInt64?
   /// Events the tracer lost (the figures are incomplete when above 0).
   public var lostEvents: UInt64?
   /// Warnings of the recording and of the analysis.
@@ -188,6 +191,8 @@ public struct ExperimentSummary: Sendable, Hashable {
       averageBytesPerSecond = copy["average_bytes_per_second"]?.double
       peakBytesPerSecond = copy["peak_bytes_per_second"]?.double
       latencyP99Nanoseconds = copy["latency_p99_ns"]?.uint64
+      requestSizeMedianBytes = copy["request_size_median_bytes"]?.uint64
+      requestSizeP90Bytes = copy["request_size_p90_bytes"]?.uint64
       if let tasks = copy["owner_tasks"]?.int { ownerTasks = tasks > 0 ? tasks : nil }
     }
     for warning in manifest["warnings"]?.array ?? [] {
@@ -214,6 +219,8 @@ public struct ExperimentSummary: Sendable, Hashable {
       peakWindowSeconds = bandwidth["window_seconds"]?.double
     }
     latencyP99Nanoseconds = analysis[path: "latency_ns", "p99"]?.uint64
+    requestSizeMedianBytes = analysis["request_size_median_bytes"]?.uint64 ?? requestSizeMedianBytes
+    requestSizeP90Bytes = analysis["request_size_p90_bytes"]?.uint64 ?? requestSizeP90Bytes
     if let decode = analysis[path: "phases", "decode"] { decodeRereadFactor = decode["reread_factor"]?.double }
     if let filter = analysis["filter"] {
       let pids = filter["pids"]?.array?.count ?? 0

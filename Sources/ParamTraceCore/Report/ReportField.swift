@@ -67,6 +67,8 @@ public struct ReportField: Sendable {
     ReportField("avg_bandwidth_bytes_per_s", .real, measurement: true) { real($0.averageBytesPerSecond) },
     ReportField("peak_bandwidth_bytes_per_s", .real, measurement: true) { real($0.peakBytesPerSecond) },
     ReportField("latency_p99_ns", .integer, measurement: true) { integer($0.latencyP99Nanoseconds) },
+    ReportField("request_size_median_bytes", .integer, measurement: true) { integer($0.requestSizeMedianBytes) },
+    ReportField("request_size_p90_bytes", .integer, measurement: true) { integer($0.requestSizeP90Bytes) },
     ReportField("lost_events", .integer, measurement: true) { integer($0.lostEvents) },
     ReportField("error", .text) { text($0.error) },
   ]

@@ -119,15 +119,18 @@ extension SummaryTable {
       title: "Corrected figures",
       headers: [
         "Experiment", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
-        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Lost events",
+        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Median request (KiB)",
+        "p90 request (KiB)", "Lost events",
       ],
-      numeric: [false, true, true, true, true, true, true, true, true],
+      numeric: [false, true, true, true, true, true, true, true, true, true, true],
       rows: rows.map { row in
         [
           row.experiment, row.uniqueBytes.map { uniqueUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.rereadFactor, 2),
           Self.fixed(row.decodeRereadFactor, 2), Self.fixed(row.logicalSequentialPercent, 1),
           row.averageBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent, row.peakBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent,
           row.latencyP99Nanoseconds.map { formatFixed(Double($0) / 1e6, 2) } ?? Self.absent,
+          row.requestSizeMedianBytes.map { HumanUnits.kibibytes(Double($0)) } ?? Self.absent,
+          row.requestSizeP90Bytes.map { HumanUnits.kibibytes(Double($0)) } ?? Self.absent,
           row.lostEvents.map { HumanUnits.grouped($0) } ?? Self.absent,
         ]
       })
@@ -166,15 +169,17 @@ extension SummaryTable {
       title: "Over repetitions (corrected figures): median (min–max)",
       headers: [
         "Configuration", "Runs (ok/all)", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
-        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Lost events",
+        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Median request (KiB)",
+        "p90 request (KiB)", "Lost events",
       ],
-      numeric: [false, true, true, true, true, true, true, true, true, true],
+      numeric: [false, true, true, true, true, true, true, true, true, true, true, true],
       rows: groups.map { group in
         [
           group.label, "\(group.okRuns)/\(group.runs)", spread(group, "unique_bytes") { uniqueUnit.format($0) },
           spread(group, "reread_factor") { formatFixed($0, 2) }, spread(group, "decode_reread_factor") { formatFixed($0, 2) },
           spread(group, "logical_sequential_pct") { formatFixed($0, 1) }, spread(group, "avg_bandwidth_bytes_per_s") { rateUnit.format($0) },
           spread(group, "peak_bandwidth_bytes_per_s") { rateUnit.format($0) }, spread(group, "latency_p99_ns") { formatFixed($0 / 1e6, 2) },
+          spread(group, "request_size_median_bytes") { HumanUnits.kibibytes($0) }, spread(group, "request_size_p90_bytes") { HumanUnits.kibibytes($0) },
           spread(group, "lost_events") { HumanUnits.grouped(Int64($0)) },
         ]
       })
@@ -207,6 +212,7 @@ extension SummaryTable {
   }
 
   static func fixed(_ value: Double?, _ digits: Int) -> String { value.map { formatFixed($0, digits) } ?? absent }
+
 
   static func seconds(_ value: Double) -> String {
     value == value.rounded() ? "\(Int64(value)) s" : formatFixed(value, 3) + " s"

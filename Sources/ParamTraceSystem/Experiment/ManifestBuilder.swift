@@ -137,6 +137,7 @@ enum ManifestBuilder {
       ("logical_sequential_percent", f.logicalGaps.map { .double($0.percent($0.sequential)) } ?? .null),
       ("average_bytes_per_second", .optional(f.averageBytesPerSecond)), ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
       ("latency_p99_ns", .optional(f.latency?.p99)),
+      ("request_size_median_bytes", .optional(f.sizes.medianBytes)), ("request_size_p90_bytes", .optional(f.sizes.p90Bytes)),
       ("decode_bytes", .optional(analysis.phases?.decode.bytes)),
       ("decode_reread_factor", .optional(analysis.phases?.decode.rereadFactor)),
       ("file_bytes_any_owner", .optional(fileOnly?.bytes)),
