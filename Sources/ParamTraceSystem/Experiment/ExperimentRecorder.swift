@@ -135,6 +135,7 @@ public enum ExperimentRecorder {
       // llama.cpp's load time (MAP_POPULATE reads the whole file) marks where decode begins.
       if let load = timings.loadMilliseconds {
         options.decodeFromNanoseconds = result.startMonotonicNanoseconds + UInt64(load * 1e6)
+        options.decodeFromSource = "llama.cpp's load time, \(formatFixed(load, 2)) ms after the workload started"
       }
       analysis = try analyze(recording, options: options)
       var unfiltered = options
