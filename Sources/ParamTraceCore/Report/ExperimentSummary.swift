@@ -74,6 +74,11 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var rereadFactor: Double?
   /// The same in the decode phase alone.
   public var decodeRereadFactor: Double?
+  /// Bytes read in the decode phase (0 when it read nothing; nil without a load/decode split).
+  public var decodeBytes: UInt64?
+  /// llama.cpp's `eval time … / N runs` and the prompt's tokens, for the decode passes.
+  public var evalRuns: Int?
+  public var promptTokens: Int?
   /// Sequential share of the gaps in file offsets (needs extents), in percent.
   public var logicalSequentialPercent: Double?
   /// Bytes / (last completion − first issue), in bytes per second; nil without completions.
@@ -173,6 +178,8 @@ public struct ExperimentSummary: Sendable, Hashable {
       inferenceIsWallTime = true
     }
     tokensPerSecond = manifest[path: "timings", "eval_tokens_per_second"]?.double
+    evalRuns = manifest[path: "timings", "eval_tokens"]?.int
+    promptTokens = manifest[path: "timings", "prompt_tokens"]?.int
     if let before = manifest[path: "memory", "meminfo_before", "Cached"]?.int64,
       let after = manifest[path: "memory", "meminfo_after", "Cached"]?.int64
     {
@@ -186,6 +193,7 @@ public struct ExperimentSummary: Sendable, Hashable {
       uniqueBytes = copy["unique_bytes"]?.uint64
       rereadFactor = copy["reread_factor"]?.double
       decodeRereadFactor = copy["decode_reread_factor"]?.double
+      decodeBytes = copy["decode_bytes"]?.uint64
       sequentialPercent = copy["sequential_percent"]?.double
       logicalSequentialPercent = copy["logical_sequential_percent"]?.double
       averageBytesPerSecond = copy["average_bytes_per_second"]?.double
@@ -221,7 +229,11 @@ public struct ExperimentSummary: Sendable, Hashable {
     latencyP99Nanoseconds = analysis[path: "latency_ns", "p99"]?.uint64
     requestSizeMedianBytes = analysis["request_size_median_bytes"]?.uint64 ?? requestSizeMedianBytes
     requestSizeP90Bytes = analysis["request_size_p90_bytes"]?.uint64 ?? requestSizeP90Bytes
-    if let decode = analysis[path: "phases", "decode"] { decodeRereadFactor = decode["reread_factor"]?.double }
+    if let decode = analysis[path: "phases", "decode"] {
+      decodeRereadFactor = decode["reread_factor"]?.double
+      decodeBytes = decode["bytes"]?.uint64 ?? decodeBytes
+    }
+    modelSizeBytes = modelSizeBytes ?? analysis["file_size"]?.uint64
     if let filter = analysis["filter"] {
       let pids = filter["pids"]?.array?.count ?? 0
       ownerTasks = pids > 0 ? pids : nil
@@ -241,4 +253,30 @@ public struct ExperimentSummary: Sendable, Hashable {
 
   /// Budget or lock bytes to plot against: achieved when verified, else requested.
   public var memoryBytes: UInt64? { achievedBytes ?? requestedBytes }
+
+  /// Passes over the weights in the decode phase: the prompt pass and the eval runs.
+  public var decodePasses: Int? { DecodePasses.count(evalRuns: evalRuns, promptTokens: promptTokens) }
+
+  /// Decode bytes / model size / decode passes (0 when decode read nothing).
+  public var decodeSharePerPass: Double? {
+    DecodePasses.sharePerPass(decodeBytes: decodeBytes, modelBytes: modelSizeBytes, passes: decodePasses)
+  }
+
+  /// The row as the cliff rule sees it; nil for a run that did not finish, or a memory
+  /// configuration without bytes.
+  public var cliffRun: ThrashingCliff.Run? {
+    guard status == .ok else { return nil }
+    let memory: ThrashingCliff.Run.Memory
+    switch memoryKind {
+    case .none: memory = .unconstrained
+    case .budget:
+      guard let bytes = memoryBytes else { return nil }
+      memory = .budget(bytes)
+    case .lock:
+      guard let bytes = memoryBytes else { return nil }
+      memory = .lock(bytes)
+    }
+    return ThrashingCliff.Run(
+      label: label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor)
+  }
 }
