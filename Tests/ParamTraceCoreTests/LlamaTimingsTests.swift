@@ -144,4 +144,14 @@ import Testing
     #expect(DecodePasses.sharePerPass(decodeBytes: 10, modelBytes: 1000, passes: nil) == nil)
     #expect(DecodePasses.sharePerPass(decodeBytes: 10, modelBytes: 0, passes: 3) == nil)
   }
+
+  /// A 15 ms replay load whose reads ran past the boundary: the decode phase read the whole
+  /// model once, for the first time. That is no re-read.
+  @Test func whatTheLoadHadNotReadYetIsNoReread() {
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1000, loadUniqueBytes: 0, modelBytes: 1000, passes: 3) == 0)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, loadUniqueBytes: 400, modelBytes: 1000, passes: 2) == 0.35)
+    // The load read everything: all decode bytes are re-reads (as with loadUniqueBytes unknown).
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, loadUniqueBytes: 1000, modelBytes: 1000, passes: 2) == 0.65)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, modelBytes: 1000, passes: 2) == 0.65)
+  }
 }

@@ -25,7 +25,7 @@ import Testing
     #expect(cliff.thrashing.referenceTokensPerSecond == 6.10)
     #expect(cliff.calm.bytes == 4200 * Self.mib && cliff.calm.verdict == .calm)
     let text = ThrashingCliff.describe(cliff.thrashing) { ByteSize.format($0, in: ByteSize.Unit(name: "MiB", bytes: 1 << 20)) }
-    #expect(text == "budget-4100MiB (4100 MiB): 1.81 tokens/s, 10.0% of the model read per decode pass, more than a third below 6.10 tokens/s with more memory")
+    #expect(text == "budget-4100MiB (4100 MiB): 1.81 tokens/s, 10.0% of the model re-read per decode pass, more than a third below 6.10 tokens/s with more memory")
     // Within a third of the best with more memory, the share decides.
     var mild = runs
     mild[2].tokensPerSecond = 4.5
@@ -99,6 +99,6 @@ import Testing
     let runs = [Self.run("a", .budget(4200 * Self.mib), tokens: 6.1, share: 0.004), Self.run("b", .budget(4100 * Self.mib), tokens: 1.81, share: 0.0997)]
     let json = JSONValue.object(try #require(ThrashingCliff(runs)).jsonMembers).rendered()
     #expect(json.contains("\"thrashing_budget_bytes\": 4299161600") && json.contains("\"calm_budget_bytes\": 4404019200"))
-    #expect(json.contains("\"thrashing_verdict\": \"slowed_down\"") && json.contains("\"decode_read_per_pass_thrashing\": 0.0997"))
+    #expect(json.contains("\"thrashing_verdict\": \"slowed_down\"") && json.contains("\"decode_reread_per_pass_thrashing\": 0.0997"))
   }
 }

@@ -49,7 +49,7 @@ import Testing
 
     let unit = MemoryPoint.displayUnit(ofList: "4200MiB,4000MiB")
     let text = SweepRun.summary(runs, thrashShare: 0.1, unit: unit, findCliff: true)
-    #expect(text.contains("Cliff: thrashes at budget-4100MiB (4100 MiB): 1.81 tokens/s, 9.7% of the model read per decode pass, more than a third below 6.10 tokens/s with more memory; calm at budget-4200MiB (4200 MiB): 6.10 tokens/s, 0.4% of the model read per decode pass."), "\(text)")
+    #expect(text.contains("Cliff: thrashes at budget-4100MiB (4100 MiB): 1.81 tokens/s, 9.7% of the model re-read per decode pass, more than a third below 6.10 tokens/s with more memory; calm at budget-4200MiB (4200 MiB): 6.10 tokens/s, 0.4% of the model re-read per decode pass."), "\(text)")
     #expect(!text.contains("GiB"))
     #expect(text.contains("budget-4100MiB-r1           4100 MiB      ok             1.81      3.10          9.7%   slowed down"), "\(text)")
     #expect(text.contains("budget-4000MiB-r1           4000 MiB      ok             0.51      3.10         77.1%   thrashes"), "\(text)")

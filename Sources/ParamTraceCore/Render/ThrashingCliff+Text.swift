@@ -1,7 +1,13 @@
 extension ThrashingCliff {
   /// The rule in one sentence, for footnotes and captions.
   public var ruleDescription: String {
-    "a budget thrashes when its decode phase reads more than \(formatFixed(threshold * 100, 0))% of the model per decode pass "
+    if case .lock = thrashing.memory { return Self.rule(kind: "lock", threshold: threshold) }
+    return Self.rule(kind: "budget", threshold: threshold)
+  }
+
+  /// The rule for a `kind` of memory configuration (`budget`, `lock`).
+  public static func rule(kind: String, threshold: Double) -> String {
+    "a \(kind) thrashes when its decode phase re-reads more than \(formatFixed(threshold * 100, 0))% of the model per decode pass "
       + "(prompt pass + eval runs), or when its tokens/s are more than a third below the best with more memory"
   }
 
@@ -13,7 +19,7 @@ extension ThrashingCliff {
     if let share = side.thrashShare {
       parts.append(
         side.sharePerPass
-          ? "\(formatFixed(share * 100, 1))% of the model read per decode pass"
+          ? "\(formatFixed(share * 100, 1))% of the model re-read per decode pass"
           : "re-read factor \(formatFixed(share + 1, 2)) (no decode phase)")
     }
     if side.verdict == .slowedDown, let reference = side.referenceTokensPerSecond {

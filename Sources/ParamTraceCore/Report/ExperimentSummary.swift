@@ -76,6 +76,8 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var decodeRereadFactor: Double?
   /// Bytes read in the decode phase (0 when it read nothing; nil without a load/decode split).
   public var decodeBytes: UInt64?
+  /// Size of the union of the load phase's reads (what decode reads for the first time is the rest).
+  public var loadUniqueBytes: UInt64?
   /// llama.cpp's `eval time … / N runs` and the prompt's tokens, for the decode passes.
   public var evalRuns: Int?
   public var promptTokens: Int?
@@ -92,6 +94,9 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Median and 90th percentile of the request sizes (exact, nearest rank), in bytes.
   public var requestSizeMedianBytes: UInt64?
   public var requestSizeP90Bytes: UInt64?
+  /// Its memory configuration's verdict by the cliff rule, set by `SummaryTable` (it depends on
+  /// the other rows); nil for unconstrained and unfinished runs.
+  public var cliffVerdict: ThrashingCliff.Verdict?
   /// Events the tracer lost (the figures are incomplete when above 0).
   public var lostEvents: UInt64?
   /// Warnings of the recording and of the analysis.
@@ -194,6 +199,7 @@ public struct ExperimentSummary: Sendable, Hashable {
       rereadFactor = copy["reread_factor"]?.double
       decodeRereadFactor = copy["decode_reread_factor"]?.double
       decodeBytes = copy["decode_bytes"]?.uint64
+      loadUniqueBytes = copy["load_unique_bytes"]?.uint64
       sequentialPercent = copy["sequential_percent"]?.double
       logicalSequentialPercent = copy["logical_sequential_percent"]?.double
       averageBytesPerSecond = copy["average_bytes_per_second"]?.double
@@ -232,6 +238,7 @@ public struct ExperimentSummary: Sendable, Hashable {
     if let decode = analysis[path: "phases", "decode"] {
       decodeRereadFactor = decode["reread_factor"]?.double
       decodeBytes = decode["bytes"]?.uint64 ?? decodeBytes
+      loadUniqueBytes = analysis[path: "phases", "load", "unique_bytes"]?.uint64 ?? loadUniqueBytes
     }
     modelSizeBytes = modelSizeBytes ?? analysis["file_size"]?.uint64
     if let filter = analysis["filter"] {
@@ -254,12 +261,16 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Budget or lock bytes to plot against: achieved when verified, else requested.
   public var memoryBytes: UInt64? { achievedBytes ?? requestedBytes }
 
+  /// The decode re-read factor as the plots draw it: 0 where the decode phase read nothing
+  /// (its factor, 0 / 0 bytes, does not exist, but the run belongs on the plot).
+  public var plottedDecodeRereadFactor: Double? { decodeBytes == 0 ? 0 : decodeRereadFactor }
+
   /// Passes over the weights in the decode phase: the prompt pass and the eval runs.
   public var decodePasses: Int? { DecodePasses.count(evalRuns: evalRuns, promptTokens: promptTokens) }
 
-  /// Decode bytes / model size / decode passes (0 when decode read nothing).
+  /// Bytes the decode phase read again / model size / decode passes (0 when decode read nothing).
   public var decodeSharePerPass: Double? {
-    DecodePasses.sharePerPass(decodeBytes: decodeBytes, modelBytes: modelSizeBytes, passes: decodePasses)
+    DecodePasses.sharePerPass(decodeBytes: decodeBytes, loadUniqueBytes: loadUniqueBytes, modelBytes: modelSizeBytes, passes: decodePasses)
   }
 
   /// The row as the cliff rule sees it; nil for a run that did not finish, or a memory

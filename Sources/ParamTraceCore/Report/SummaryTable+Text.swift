@@ -38,6 +38,9 @@ public struct TextTable: Sendable, Hashable {
 extension SummaryTable {
   /// Shown where a value is absent.
   static let absent = "–"
+  /// Shown for the decode re-read factor of a decode phase that read nothing (0 / 0 bytes):
+  /// measured, not missing.
+  static let noneRead = "none read"
 
   /// The tables of the report: the notebook's columns, the corrected figures, and, with
   /// repetitions, both again as median (min–max) per configuration.
@@ -62,6 +65,11 @@ extension SummaryTable {
           + windows.map { Self.seconds($0) }.joined(separator: ", ") + " window.")
     }
     notes.append("Sequential and backward % are of the gaps between consecutive operations on the disk; logical sequential % in file offsets. Re-read factor = bytes read / unique bytes.")
+    if rows.contains(where: { $0.decodeBytes != nil }) {
+      notes.append(
+        "Decode re-read = the decode phase's bytes / its unique bytes (\(Self.noneRead): the decode phase read nothing). Decode re-read per pass = the bytes the decode phase read again / model size / decode passes (the prompt pass and one per eval run, after llama.cpp's load time): 100% means every pass read the whole model again.")
+    }
+    notes += cliffNotes
     if hasRepetitions {
       notes.append("Over repetitions: median (min–max) of the runs that finished; failed runs are counted in Runs but not in the statistics.")
     }
@@ -72,6 +80,30 @@ extension SummaryTable {
       notes.append("\(row.experiment): the tracer lost \(HumanUnits.grouped(row.lostEvents!)) events; its figures are incomplete.")
     }
     return notes
+  }
+
+  /// Where the budgets (and the locks) start to thrash, and the rule, when there is more
+  /// than one configuration of a kind to compare.
+  var cliffNotes: [String] {
+    var notes: [String] = []
+    for (cliff, kind, plural) in [(cliff, "budget", "budgets"), (lockCliff, "lock", "locks")] {
+      let judged = configurations.filter { $0.verdict != .unknown && ($0.memory == .unconstrained ? false : (kind == "lock") == Self.isLock($0.memory)) }
+      guard judged.count > 1 || cliff != nil else { continue }
+      let bytes = { (value: UInt64) in HumanUnits.bytes(value) }
+      if let cliff {
+        notes.append(
+          "Cliff (\(plural)): thrashes at \(ThrashingCliff.describe(cliff.thrashing, bytes: bytes)); calm at \(ThrashingCliff.describe(cliff.calm, bytes: bytes)). Verdict by the rule of `sweep --find-cliff`: \(cliff.ruleDescription).")
+      } else {
+        notes.append(
+          "Cliff (\(plural)): none: no \(kind) that thrashes has a calm one with more memory (\(ThrashingCliff.rule(kind: kind, threshold: thrashShare))).")
+      }
+    }
+    return notes
+  }
+
+  static func isLock(_ memory: ThrashingCliff.Run.Memory) -> Bool {
+    if case .lock = memory { return true }
+    return false
   }
 
   /// All tables and notes as Markdown.
@@ -118,15 +150,16 @@ extension SummaryTable {
     return TextTable(
       title: "Corrected figures",
       headers: [
-        "Experiment", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
-        "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Median request (KiB)",
-        "p90 request (KiB)", "Lost events",
+        "Experiment", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Decode re-read per pass (% of model)",
+        "Verdict", "Logical sequential %", "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)",
+        "Median request (KiB)", "p90 request (KiB)", "Lost events",
       ],
-      numeric: [false, true, true, true, true, true, true, true, true, true, true],
+      numeric: [false, true, true, true, true, false, true, true, true, true, true, true, true],
       rows: rows.map { row in
         [
           row.experiment, row.uniqueBytes.map { uniqueUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.rereadFactor, 2),
-          Self.fixed(row.decodeRereadFactor, 2), Self.fixed(row.logicalSequentialPercent, 1),
+          row.decodeBytes == 0 ? Self.noneRead : Self.fixed(row.decodeRereadFactor, 2), Self.fixed(row.decodeSharePerPass.map { $0 * 100 }, 1),
+          row.cliffVerdict?.words ?? Self.absent, Self.fixed(row.logicalSequentialPercent, 1),
           row.averageBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent, row.peakBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent,
           row.latencyP99Nanoseconds.map { formatFixed(Double($0) / 1e6, 2) } ?? Self.absent,
           row.requestSizeMedianBytes.map { HumanUnits.kibibytes(Double($0)) } ?? Self.absent,
@@ -168,15 +201,18 @@ extension SummaryTable {
     return TextTable(
       title: "Over repetitions (corrected figures): median (min–max)",
       headers: [
-        "Configuration", "Runs (ok/all)", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read", "Logical sequential %",
+        "Configuration", "Runs (ok/all)", "Unique bytes (\(uniqueUnit.name))", "Re-read factor", "Decode re-read",
+        "Decode re-read per pass (% of model)", "Verdict", "Logical sequential %",
         "Avg bandwidth (\(rateUnit.name)/s)", "Peak bandwidth (\(rateUnit.name)/s)", "p99 latency (ms)", "Median request (KiB)",
         "p90 request (KiB)", "Lost events",
       ],
-      numeric: [false, true, true, true, true, true, true, true, true, true, true, true],
+      numeric: [false, true, true, true, true, true, false, true, true, true, true, true, true, true],
       rows: groups.map { group in
         [
           group.label, "\(group.okRuns)/\(group.runs)", spread(group, "unique_bytes") { uniqueUnit.format($0) },
-          spread(group, "reread_factor") { formatFixed($0, 2) }, spread(group, "decode_reread_factor") { formatFixed($0, 2) },
+          spread(group, "reread_factor") { formatFixed($0, 2) },
+          group.statistics["decode_bytes"]?.maximum == .integer(0) ? Self.noneRead : spread(group, "decode_reread_factor") { formatFixed($0, 2) },
+          spread(group, "decode_reread_per_pass") { formatFixed($0 * 100, 1) }, group.verdict?.words ?? Self.absent,
           spread(group, "logical_sequential_pct") { formatFixed($0, 1) }, spread(group, "avg_bandwidth_bytes_per_s") { rateUnit.format($0) },
           spread(group, "peak_bandwidth_bytes_per_s") { rateUnit.format($0) }, spread(group, "latency_p99_ns") { formatFixed($0 / 1e6, 2) },
           spread(group, "request_size_median_bytes") { HumanUnits.kibibytes($0) }, spread(group, "request_size_p90_bytes") { HumanUnits.kibibytes($0) },

@@ -21,13 +21,22 @@ public enum DecodePasses {
     return passes > 0 ? passes : nil
   }
 
-  /// Decode bytes / model size / decode passes: 1 means every pass read the whole model again.
-  /// A decode phase that read nothing has a share of 0 however many passes it made; nil when
-  /// the bytes, the model's size or the pass count is unknown.
-  public static func sharePerPass(decodeBytes: UInt64?, modelBytes: UInt64?, passes: Int?) -> Double? {
+  /// The bytes the decode phase read again, per decode pass, as a share of the model: 1 means
+  /// every pass read the whole model again.
+  ///
+  /// Re-read bytes are the decode phase's bytes less the part of the model the load phase had
+  /// not read yet (`modelBytes − loadUniqueBytes`): that part is a first read wherever the
+  /// boundary falls. It matters when the load's own reads run past the boundary (the slack
+  /// above, large for a short load: a 15 ms replay load read its whole model "in decode"). With
+  /// `loadUniqueBytes` unknown the load is taken to have read the whole model. A decode phase
+  /// that read nothing has a share of 0 however many passes it made; nil when the bytes, the
+  /// model's size or the pass count is unknown.
+  public static func sharePerPass(decodeBytes: UInt64?, loadUniqueBytes: UInt64? = nil, modelBytes: UInt64?, passes: Int?) -> Double? {
     guard let decodeBytes else { return nil }
     if decodeBytes == 0 { return 0 }
     guard let modelBytes, modelBytes > 0, let passes, passes > 0 else { return nil }
-    return Double(decodeBytes) / Double(modelBytes) / Double(passes)
+    let unreadAtLoad = modelBytes - min(loadUniqueBytes ?? modelBytes, modelBytes)
+    let reread = decodeBytes > unreadAtLoad ? decodeBytes - unreadAtLoad : 0
+    return Double(reread) / Double(modelBytes) / Double(passes)
   }
 }

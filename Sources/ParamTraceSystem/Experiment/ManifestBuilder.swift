@@ -139,6 +139,7 @@ enum ManifestBuilder {
       ("latency_p99_ns", .optional(f.latency?.p99)),
       ("request_size_median_bytes", .optional(f.sizes.medianBytes)), ("request_size_p90_bytes", .optional(f.sizes.p90Bytes)),
       ("decode_bytes", .optional(analysis.phases?.decode.bytes)),
+      ("load_unique_bytes", .optional(analysis.phases?.load.uniqueBytes)),
       ("decode_reread_factor", .optional(analysis.phases?.decode.rereadFactor)),
       ("file_bytes_any_owner", .optional(fileOnly?.bytes)),
       ("owner_tasks", .number(analysis.options.filter.pids.count)),

@@ -66,7 +66,7 @@ public struct SweepConfiguration: Sendable {
   public var findCliff = false
   /// Stop narrowing when the two are this close.
   public var cliffResolutionBytes: UInt64 = 64 << 20
-  /// A run thrashes when its decode phase reads more than this share of the model per decode
+  /// A run thrashes when its decode phase re-reads more than this share of the model per decode
   /// pass (or, without a decode phase, when its re-read factor exceeds 1 + this), or when its
   /// tokens/s drop by more than a third (`ThrashingCliff`).
   public var thrashShare = ThrashingCliff.defaultThreshold

@@ -14,7 +14,7 @@ public struct SweepRun: Sendable {
   public var tokensPerSecond: Double?
   /// Passes over the weights in the decode phase (the prompt pass and the eval runs).
   public var decodePasses: Int?
-  /// Decode bytes / model size / decode passes (`DecodePasses`); nil without a decode phase.
+  /// Bytes the decode phase read again / model size / decode passes (`DecodePasses`); nil without a decode phase.
   public var decodeSharePerPass: Double?
   /// Re-read factor of the whole run.
   public var rereadFactor: Double?
@@ -200,7 +200,7 @@ public enum SweepRunner {
               ("bytes", .optional(run.point.bytes)), ("repetition", .number(run.repetition)), ("status", .string(run.status.rawValue)),
               ("error", run.error.map { .string($0) } ?? .null), ("tokens_per_second", .optional(run.tokensPerSecond)),
               ("reread_factor", .optional(run.rereadFactor)), ("decode_passes", .optional(run.decodePasses)),
-              ("decode_read_per_pass", .optional(run.decodeSharePerPass)),
+              ("decode_reread_per_pass", .optional(run.decodeSharePerPass)),
               ("verdict", verdicts[run.point.label].map { .string($0.rawValue) } ?? .null),
             ])
           })
