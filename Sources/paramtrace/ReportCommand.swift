@@ -13,7 +13,8 @@ struct ReportCommand: ParsableCommand {
 
       The table has one row per experiment with the notebook's columns (experiment, lock or \
       budget asked and achieved, PID filter, sector filter, inference time, tokens/s, total \
-      reads, bytes read, sequential %, backward %, page-cache Δ) and the corrected ones (unique \
+      reads, bytes read, sequential %, backward %, page-cache Δ, plus llama.cpp's load time: its \
+      total time, the inference time, leaves the load out) and the corrected ones (unique \
       bytes, re-read factor, decode re-read, logical sequential %, completion-based average and \
       peak bandwidth, p99 latency, median and p90 request size, lost events). Runs sharing a label (a sweep's repetitions, or \
       NAME-r1, NAME-r2 …) are summarized as median (min–max). Markdown shows binary units in \

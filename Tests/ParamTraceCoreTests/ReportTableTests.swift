@@ -155,6 +155,21 @@ import Testing
     #expect(plot.caption.hasSuffix("Exact sizes: median 504 KiB, p90 1.5 KiB."))
   }
 
+  /// Issue 11: the report called 5.80 s "llama.cpp's total time (load, prompt and decode)",
+  /// but llama.cpp's `total time` leaves out its `load time` (7.96 s): a column of its own.
+  @Test func loadTimeIsItsOwnColumnAndTheNoteSaysWhatInferenceTimeIs() throws {
+    let table = try ReportCliffTests.table(["nobudget"])
+    let row = table.rows[0]
+    #expect(row.inferenceSeconds == 5.8 && row.loadSeconds == 7.96 && row.wallSeconds == 14.16)
+    let markdown = table.markdown
+    #expect(markdown.contains("| Inference time (s) | Load time (s) |"))
+    let line = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("| nobudget") })
+    #expect(line.contains(" 5.800 | ") && line.contains(" 7.960 | "))
+    #expect(markdown.contains("Inference time is llama.cpp's `total time`: from the end of its warm-up to its exit (prompt, decode and sampling); it does not include the load."))
+    #expect(!markdown.contains("(load, prompt and decode)"))
+    #expect(table.csv.contains(",5.8,llama_total,7.96,14.16,"))
+  }
+
   @Test func statusComesFromTheWorkload() throws {
     func row(_ text: String) throws -> ExperimentSummary {
       ExperimentSummary(experiment: "x", manifest: try #require(ParsedJSON.parse(Array(text.utf8))), analysis: nil)

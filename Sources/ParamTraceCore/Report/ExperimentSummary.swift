@@ -51,10 +51,15 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Size of the model file, when known.
   public var modelSizeBytes: UInt64?
 
-  /// llama.cpp's total time when it printed one, else the workload's wall time, in seconds.
+  /// llama.cpp's `total time` when it printed one (from after its warm-up to the end: prompt,
+  /// decode and sampling, not the load), else the workload's wall time, in seconds.
   public var inferenceSeconds: Double?
   /// True when `inferenceSeconds` is the wall time (no llama.cpp timing line).
   public var inferenceIsWallTime = false
+  /// llama.cpp's `load time` (model load and warm-up decode), in seconds.
+  public var loadSeconds: Double?
+  /// The workload's wall time, start to exit, in seconds.
+  public var wallSeconds: Double?
   /// Decode tokens per second (llama.cpp's eval line).
   public var tokensPerSecond: Double?
 
@@ -182,6 +187,8 @@ public struct ExperimentSummary: Sendable, Hashable {
       inferenceSeconds = wall
       inferenceIsWallTime = true
     }
+    loadSeconds = manifest[path: "timings", "load_ms"]?.double.map { $0 / 1000 }
+    wallSeconds = manifest[path: "workload", "wall_seconds"]?.double
     tokensPerSecond = manifest[path: "timings", "eval_tokens_per_second"]?.double
     evalRuns = manifest[path: "timings", "eval_tokens"]?.int
     promptTokens = manifest[path: "timings", "prompt_tokens"]?.int

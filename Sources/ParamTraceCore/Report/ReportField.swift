@@ -54,6 +54,8 @@ public struct ReportField: Sendable {
     ReportField("sector_filter_extents", .integer) { integer($0.sectorFilterExtents) },
     ReportField("inference_s", .real, measurement: true) { real($0.inferenceSeconds) },
     ReportField("inference_source", .text) { $0.inferenceSeconds == nil ? .absent : .text($0.inferenceIsWallTime ? "wall" : "llama_total") },
+    ReportField("load_s", .real, measurement: true) { real($0.loadSeconds) },
+    ReportField("wall_s", .real, measurement: true) { real($0.wallSeconds) },
     ReportField("tokens_per_s", .real, measurement: true) { real($0.tokensPerSecond) },
     ReportField("operations", .integer, measurement: true) { integer($0.operations) },
     ReportField("bytes_read", .integer, measurement: true) { integer($0.bytes) },

@@ -53,18 +53,28 @@ extension SummaryTable {
   /// Notes under the tables: where inference time comes from, the peak window, failures.
   public var notes: [String] {
     var notes: [String] = []
-    if rows.contains(where: { $0.inferenceIsWallTime }) {
-      notes.append("Inference time is llama.cpp's total time; † marks the workload's wall time where no llama.cpp timing line was printed.")
-    } else if rows.contains(where: { $0.inferenceSeconds != nil }) {
-      notes.append("Inference time is llama.cpp's total time (load, prompt and decode).")
+    // Each note says what its number is, as the tool measured it.
+    if rows.contains(where: { $0.inferenceSeconds != nil && !$0.inferenceIsWallTime }) {
+      notes.append(
+        "Inference time is llama.cpp's `total time`: from the end of its warm-up to its exit (prompt, decode and sampling); it does not include the load. Load time is llama.cpp's `load time`: the model's load (MAP_POPULATE reads the file) and the warm-up decode."
+          + (rows.contains(where: { $0.inferenceIsWallTime }) ? " † marks the workload's wall time (start to exit, load included) where llama.cpp printed no timing line." : ""))
+    } else if rows.contains(where: { $0.inferenceIsWallTime }) {
+      notes.append("† Inference time is the workload's wall time (start to exit, load included): it printed no llama.cpp timing line.")
+    }
+    if rows.contains(where: { $0.tokensPerSecond != nil }) {
+      notes.append("Tokens/s is llama.cpp's `eval time` line: generated tokens per second of decode, the prompt left out.")
+    }
+    if rows.contains(where: { $0.pageCacheDeltaBytes != nil }) {
+      notes.append("Page-cache Δ is `Cached` of /proc/meminfo after the run less before: the whole machine's page cache, not the model's.")
     }
     let windows = Set(rows.compactMap(\.peakWindowSeconds)).sorted()
     if !windows.isEmpty {
       notes.append(
         "Bandwidth is counted at completions: average = bytes / (last completion − first issue); peak = most bytes completed in one "
-          + windows.map { Self.seconds($0) }.joined(separator: ", ") + " window.")
+          + windows.map { Self.seconds($0) }.joined(separator: ", ") + " window. p99 latency is of issue to completion.")
     }
-    notes.append("Sequential and backward % are of the gaps between consecutive operations on the disk; logical sequential % in file offsets. Re-read factor = bytes read / unique bytes.")
+    notes.append(
+      "Total reads are block requests, each counted once. Sequential and backward % are of the gaps between consecutive operations on the disk; logical sequential % in file offsets. Unique bytes = size of the union of the byte ranges read; re-read factor = bytes read / unique bytes.")
     if rows.contains(where: { $0.decodeBytes != nil }) {
       notes.append(
         "Decode re-read = the decode phase's bytes / its unique bytes (\(Self.noneRead): the decode phase read nothing). Decode re-read per pass = the bytes the decode phase read again / model size / decode passes (the prompt pass and one per eval run, after llama.cpp's load time): 100% means every pass read the whole model again.")
@@ -125,10 +135,10 @@ extension SummaryTable {
     return TextTable(
       title: "Experiments (the notebook's columns)",
       headers: [
-        "Experiment", "Lock/budget (\(memoryUnit.name), asked / achieved)", "PID filter", "Sector filter", "Inference time (s)", "Tokens/s",
-        "Total reads", "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))", "Status",
+        "Experiment", "Lock/budget (\(memoryUnit.name), asked / achieved)", "PID filter", "Sector filter", "Inference time (s)", "Load time (s)",
+        "Tokens/s", "Total reads", "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))", "Status",
       ],
-      numeric: [false, false, false, false, true, true, true, true, true, true, true, false],
+      numeric: [false, false, false, false, true, true, true, true, true, true, true, true, false],
       rows: rows.map { row in
         [
           row.experiment, Self.memory(row.memoryKind, row.requestedBytes, row.achievedBytes, memoryUnit),
@@ -137,7 +147,7 @@ extension SummaryTable {
             ReportText.basename(file) + (row.sectorFilterExtents.map { ", \($0) extent\($0 == 1 ? "" : "s")" } ?? "")
           } ?? Self.absent,
           row.inferenceSeconds.map { formatFixed($0, inferenceDigits) + (row.inferenceIsWallTime ? " †" : "") } ?? Self.absent,
-          Self.fixed(row.tokensPerSecond, 2), row.operations.map { HumanUnits.grouped($0) } ?? Self.absent,
+          row.loadSeconds.map { formatFixed($0, inferenceDigits) } ?? Self.absent, Self.fixed(row.tokensPerSecond, 2), row.operations.map { HumanUnits.grouped($0) } ?? Self.absent,
           row.bytes.map { bytesUnit.format(Double($0)) } ?? Self.absent, Self.fixed(row.sequentialPercent, 1), Self.fixed(row.backwardPercent, 1),
           row.pageCacheDeltaBytes.map { cacheUnit.format(Double($0), signed: true) } ?? Self.absent, row.status.rawValue,
         ]
@@ -176,15 +186,16 @@ extension SummaryTable {
     return TextTable(
       title: "Over repetitions (the notebook's columns): median (min–max)",
       headers: [
-        "Configuration", "Lock/budget (\(memoryUnit.name))", "Runs (ok/all)", "Inference time (s)", "Tokens/s", "Total reads",
+        "Configuration", "Lock/budget (\(memoryUnit.name))", "Runs (ok/all)", "Inference time (s)", "Load time (s)", "Tokens/s", "Total reads",
         "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))",
       ],
-      numeric: [false, false, true, true, true, true, true, true, true, true],
+      numeric: [false, false, true, true, true, true, true, true, true, true, true],
       rows: groups.map { group in
         [
           group.label,
           group.memoryKind == .none ? "none" : "\(group.memoryKind.rawValue) " + (group.memoryBytes.map { memoryUnit.format(Double($0)) } ?? Self.absent),
           "\(group.okRuns)/\(group.runs)", spread(group, "inference_s") { formatFixed($0, inferenceDigits) },
+          spread(group, "load_s") { formatFixed($0, inferenceDigits) },
           spread(group, "tokens_per_s") { formatFixed($0, 2) }, spread(group, "operations") { HumanUnits.grouped(Int64($0)) },
           spread(group, "bytes_read") { bytesUnit.format($0) }, spread(group, "sequential_pct") { formatFixed($0, 1) },
           spread(group, "backward_pct") { formatFixed($0, 1) }, spread(group, "page_cache_delta_bytes") { cacheUnit.format($0, signed: true) },
@@ -223,9 +234,9 @@ extension SummaryTable {
 
   // MARK: - Cells
 
-  /// Decimals of inference times: three when every run took under 10 s (short test runs),
-  /// else two (the notebook's).
-  var inferenceDigits: Int { rows.allSatisfy { ($0.inferenceSeconds ?? 0) < 10 } ? 3 : 2 }
+  /// Decimals of inference and load times: three when every run took under 10 s (short test
+  /// runs), else two (the notebook's).
+  var inferenceDigits: Int { rows.allSatisfy { max($0.inferenceSeconds ?? 0, $0.loadSeconds ?? 0) < 10 } ? 3 : 2 }
 
   private func unit(of key: String) -> BinaryUnit {
     BinaryUnit(for: groups.compactMap { group in group.statistics[key].map { max(abs($0.minimum.number ?? 0), abs($0.maximum.number ?? 0)) } })
