@@ -25,7 +25,7 @@ struct SweepCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file (recommended; else found from the workload's mappings).")
+  @Option(help: "The model file; when omitted, the one the workload's command names (-m/--model PATH, or a .gguf/.safetensors path), else the one it maps.")
   var model: String?
 
   @Option(help: "Comma-separated cgroup budgets, 0 for unconstrained, e.g. 0,3GiB,2GiB,1GiB.")
@@ -37,7 +37,7 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Repetitions of every configuration.")
   var `repeat`: Int = 1
 
-  @Flag(help: "Evict the model's pages before every run.")
+  @Flag(help: "Evict the model's pages before every run. Needs the model: --model, or named in the workload's command; else exit 64.")
   var cold = false
 
   @Flag(help: "Drop the whole page cache before every run.")
@@ -83,7 +83,9 @@ struct SweepCommand: ParsableCommand {
     if findCliff, locks != nil { throw ValidationError("--find-cliff narrows cgroup budgets: use --budgets.") }
     if ByteSize.parse(resolution) == nil { throw ValidationError("--resolution \(resolution): expected a size such as 64MiB.") }
     guard thrashShare >= 0, thrashShare.isFinite else { throw ValidationError("--thrash-share must be a share such as 0.1 (10% of the model per decode pass).") }
-    if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
+    if cold && model == nil && ModelFileDiscovery.modelPath(inCommand: command, isFile: isRegularFile) == nil {
+      throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
+    }
     if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
   }
 

@@ -58,6 +58,19 @@ import Testing
     #expect(markdown.contains("calm at cg4200 (4.10 GiB): 5.47 tokens/s, 0.0% of the model re-read per decode pass"))
   }
 
+  /// The 4.10 GiB budget was never reached: the report says so (its manifest, from before
+  /// issue 11, has only the cgroup's counters).
+  @Test func aBudgetThatNeverBitIsNamed() throws {
+    let table = try Self.table()
+    #expect(table.rows[1].budgetPressure?.verdict == .noPressure && table.rows[2].budgetPressure?.verdict == .limitReached)
+    #expect(table.rows[0].budgetPressure == nil)
+    let markdown = table.markdown
+    #expect(markdown.contains("| no (peak 99.2%) ") && markdown.contains("| yes (1,834,221×) "))
+    #expect(markdown.contains("cg4200: no pressure: the 4.10 GiB limit was never reached (peak 4.07 GiB, 99.2% of it; memory.failcnt 0)"))
+    #expect(table.csv.contains(",no_pressure,4368293888,0,"))
+    #expect(SweepPlots.plots(table)[0].caption.contains("Never reached their memory limit (no pressure): cg4200."))
+  }
+
   /// A stricter threshold moves nothing here; with one no share exceeds, the tokens/s drop
   /// (0.51 against 5.47 with more memory) still marks the cliff.
   @Test func theThresholdIsTheSweepsAndTheSlowdownCountsWhateverItSays() throws {

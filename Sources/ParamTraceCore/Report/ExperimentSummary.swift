@@ -42,6 +42,8 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var requestedBytes: UInt64?
   /// Budget or lock verified in place, in bytes.
   public var achievedBytes: UInt64?
+  /// Whether a cgroup budget was ever reached (nil for locks and runs without a budget).
+  public var budgetPressure: BudgetPressure?
 
   /// Number of workload tasks (pids) the analysis kept; nil when not filtered by pid.
   public var ownerTasks: Int?
@@ -179,6 +181,14 @@ public struct ExperimentSummary: Sendable, Hashable {
       }
       requestedBytes = budget["requested_bytes"]?.uint64
       achievedBytes = budget["achieved_bytes"]?.uint64
+    }
+    // Manifests from before issue 11 have the cgroup's counters but no verdict.
+    if let pressure = manifest["budget_pressure"], !pressure.isNull {
+      budgetPressure = BudgetPressure(json: pressure)
+    } else if memoryKind == .budget, let counters = manifest[path: "memory", "cgroup_statistics"]?.members {
+      var statistics: [String: UInt64] = [:]
+      for (key, value) in counters { if let number = value.uint64 { statistics[key] = number } }
+      budgetPressure = BudgetPressure(statistics: statistics, limitBytes: achievedBytes)
     }
     modelSizeBytes = manifest[path: "model", "size_bytes"]?.uint64
     if let total = manifest[path: "timings", "total_ms"]?.double {

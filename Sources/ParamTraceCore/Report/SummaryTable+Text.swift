@@ -80,6 +80,14 @@ extension SummaryTable {
         "Decode re-read = the decode phase's bytes / its unique bytes (\(Self.noneRead): the decode phase read nothing). Decode re-read per pass = the bytes the decode phase read again / model size / decode passes (the prompt pass and one per eval run, after llama.cpp's load time): 100% means every pass read the whole model again.")
     }
     notes += cliffNotes
+    if rows.contains(where: { $0.budgetPressure != nil }) {
+      notes.append(
+        "Limit reached: whether the workload's memory ever hit its cgroup limit (memory.failcnt, + memory.memsw.failcnt, on cgroup v1; memory.events max on v2: how often a charge hit the limit, so the kernel reclaimed), with the count; \"no\" means the budget never constrained the run: it measured no pressure, whatever its size (peak = most memory charged, memory.max_usage_in_bytes or memory.peak, against the limit). Locks have no such counter.")
+    }
+    for row in rows {
+      guard let pressure = row.budgetPressure, pressure.verdict == .noPressure else { continue }
+      notes.append("\(row.experiment): \(pressure.sentence).")
+    }
     if hasRepetitions {
       notes.append("Over repetitions: median (min–max) of the runs that finished; failed runs are counted in Runs but not in the statistics.")
     }
@@ -135,13 +143,14 @@ extension SummaryTable {
     return TextTable(
       title: "Experiments (the notebook's columns)",
       headers: [
-        "Experiment", "Lock/budget (\(memoryUnit.name), asked / achieved)", "PID filter", "Sector filter", "Inference time (s)", "Load time (s)",
-        "Tokens/s", "Total reads", "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %", "Page-cache Δ (\(cacheUnit.name))", "Status",
+        "Experiment", "Lock/budget (\(memoryUnit.name), asked / achieved)", "Limit reached", "PID filter", "Sector filter", "Inference time (s)",
+        "Load time (s)", "Tokens/s", "Total reads", "Bytes read (\(bytesUnit.name))", "Sequential %", "Backward %",
+        "Page-cache Δ (\(cacheUnit.name))", "Status",
       ],
-      numeric: [false, false, false, false, true, true, true, true, true, true, true, true, false],
+      numeric: [false, false, false, false, false, true, true, true, true, true, true, true, true, false],
       rows: rows.map { row in
         [
-          row.experiment, Self.memory(row.memoryKind, row.requestedBytes, row.achievedBytes, memoryUnit),
+          row.experiment, Self.memory(row.memoryKind, row.requestedBytes, row.achievedBytes, memoryUnit), Self.limitReached(row.budgetPressure),
           row.ownerTasks.map { "\($0) task\($0 == 1 ? "" : "s")" } ?? Self.absent,
           row.sectorFilterFile.map { file in
             ReportText.basename(file) + (row.sectorFilterExtents.map { ", \($0) extent\($0 == 1 ? "" : "s")" } ?? "")
@@ -259,6 +268,16 @@ extension SummaryTable {
   }
 
   static func fixed(_ value: Double?, _ digits: Int) -> String { value.map { formatFixed($0, digits) } ?? absent }
+
+  /// `yes (1,834,221×)`, `no (peak 99.2%)`, `?`, or `–` without a cgroup budget.
+  static func limitReached(_ pressure: BudgetPressure?) -> String {
+    guard let pressure else { return absent }
+    switch pressure.verdict {
+    case .limitReached: return "yes" + (pressure.limitHits.map { " (\(HumanUnits.grouped($0))×)" } ?? "")
+    case .noPressure: return "no" + (pressure.peakShareOfLimit.map { " (peak \(formatFixed($0 * 100, 1))%)" } ?? "")
+    case .unknown: return "?"
+    }
+  }
 
 
   static func seconds(_ value: Double) -> String {

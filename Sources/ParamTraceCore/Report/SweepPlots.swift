@@ -50,6 +50,14 @@ public enum SweepPlots {
       + (changes.isEmpty ? "" : ": " + changes.joined(separator: ", ")) + " (\(cliff.ruleDescription))"
   }
 
+  /// Runs whose budget was never reached measured no pressure: the reader must know which
+  /// dots those are.
+  static func unreachedNote(_ rows: [ExperimentSummary]) -> String {
+    let unreached = rows.filter { $0.budgetPressure?.verdict == .noPressure }.map(\.experiment)
+    guard !unreached.isEmpty else { return "" }
+    return " Never reached their memory limit (no pressure): " + unreached.joined(separator: ", ") + "."
+  }
+
   static func pair(
     _ table: SummaryTable, kind: ExperimentSummary.MemoryKind, rows: [ExperimentSummary], cliff: ThrashingCliff?, id: String
   ) -> [Plot] {
@@ -83,6 +91,7 @@ public enum SweepPlots {
     let runsNote =
       "Each dot is one run (\(rows.count) runs, \(configurations) configurations\(failed.isEmpty ? "" : ", \(failed.count) failed: × at 0")); the line joins the medians."
       + (logScale ? " Memory on a log scale." : "")
+      + Self.unreachedNote(rows)
 
     func runMarks(_ value: (ExperimentSummary) -> Double?, name: String, color: String) -> PlotMark {
       PlotMark(
