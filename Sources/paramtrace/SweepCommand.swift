@@ -14,7 +14,7 @@ struct SweepCommand: ParsableCommand {
       the same command is run again; a failed run is recorded as failed and the sweep goes on;
       Ctrl-C stops after tearing the current run down.
 
-      --find-cliff then narrows the budget between the largest one that thrashes and the smallest one that does not, to --resolution, and records both sides in sweep.json (exact bytes). A budget thrashes when its decode phase re-reads more than --thrash-share of the model per decode pass (the decode phase, after llama.cpp's load time, holds the prompt pass and one pass per eval run: eval runs + 1 passes), or when its tokens/s are more than a third below the best median with more memory, whatever its share. `paramtrace report` draws its band by the same rule.
+      --find-cliff then narrows the budget between the largest one that thrashes and the smallest one that does not, to --resolution, and records both sides in sweep.json (exact bytes). A budget thrashes when its decode phase re-reads more than --thrash-share of the model per decode pass (the decode phase, after llama.cpp's load time, holds the prompt pass and one pass per eval run: eval runs + 1 passes), or when its tokens/s are more than a third below the best median with more memory, whatever its share (unless it never reached its memory limit: then the slowdown is not the memory's). `paramtrace report` draws its band by the same rule.
 
       Budgets print in the unit you wrote them in (the smallest of --budgets): MiB in, MiB out.
 

@@ -32,6 +32,23 @@ import Testing
     #expect(try #require(ThrashingCliff(mild)).thrashing.bytes == 4000 * Self.mib)
   }
 
+  /// A budget never reached cannot have slowed the run: its slowdown is the machine's (a
+  /// real 300 MiB replay with no limit hit ran at 7.72 tokens/s against 13.69 unconstrained
+  /// while another build ran on the 2 cores).
+  @Test func aBudgetNeverReachedIsCalmWhateverItsTokens() throws {
+    var runs = [
+      ThrashingCliff.Run(label: "unconstrained", memory: .unconstrained, tokensPerSecond: 13.69, decodeSharePerPass: 0, rereadFactor: 1),
+      ThrashingCliff.Run(label: "budget-300MiB", memory: .budget(300 * Self.mib), tokensPerSecond: 7.72, decodeSharePerPass: 0, rereadFactor: 1, limitReached: false),
+      ThrashingCliff.Run(label: "budget-200MiB", memory: .budget(200 * Self.mib), tokensPerSecond: 1.17, decodeSharePerPass: 0.729, rereadFactor: 6.1, limitReached: true),
+    ]
+    let cliff = try #require(ThrashingCliff(runs))
+    #expect(cliff.calm.label == "budget-300MiB" && cliff.calm.limitNeverReached)
+    // Reached (or unknown), the same slowdown is the memory's.
+    runs[1].limitReached = nil
+    #expect(ThrashingCliff.configurations(runs)[1].verdict == .slowedDown)
+    #expect(ThrashingCliff(runs) == nil)
+  }
+
   /// `report nobudget cg4200 cg4000 cg3500 cg2g`: the 4.10 GiB run read nothing in decode (a
   /// share of 0, shown "–" as a re-read factor) and must be the calm side; the band was drawn
   /// between 3.42 and 3.91 GiB.

@@ -8,7 +8,7 @@ extension ThrashingCliff {
   /// The rule for a `kind` of memory configuration (`budget`, `lock`).
   public static func rule(kind: String, threshold: Double) -> String {
     "a \(kind) thrashes when its decode phase re-reads more than \(formatFixed(threshold * 100, 0))% of the model per decode pass "
-      + "(prompt pass + eval runs), or when its tokens/s are more than a third below the best with more memory"
+      + "(prompt pass + eval runs), or when its tokens/s are more than a third below the best with more memory (unless it never reached its limit)"
   }
 
   /// `budget-4100MiB (4100 MiB): 1.81 tokens/s, more than a third below 6.10 with more memory`,

@@ -305,6 +305,7 @@ public struct ExperimentSummary: Sendable, Hashable {
       memory = .lock(bytes)
     }
     return ThrashingCliff.Run(
-      label: label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor)
+      label: label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
+      limitReached: budgetPressure?.wasReached)
   }
 }

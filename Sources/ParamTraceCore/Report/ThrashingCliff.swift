@@ -8,7 +8,9 @@
 ///   decode pass (`DecodePasses`), or when its tokens/s are more than a third below the best
 ///   median tokens/s of the configurations with more memory (the unconstrained one included): a
 ///   budget that costs a third of the speed is not calm, whatever its share says (issue 11: a
-///   share of 0.0997 under a 0.1 threshold at 1.81 tokens/s, against 6.10 with 100 MiB more);
+///   share of 0.0997 under a 0.1 threshold at 1.81 tokens/s, against 6.10 with 100 MiB more).
+///   Unless none of its runs ever reached its limit (`BudgetPressure`): memory that never ran
+///   short cannot have slowed it (on this 2-core machine, a busy neighbour halves tokens/s);
 /// - it is **calm** when neither holds and its share is known;
 /// - else its verdict is unknown (no analysis, no token counts), and it bounds nothing.
 ///
@@ -40,13 +42,18 @@ public struct ThrashingCliff: Sendable, Hashable {
     public var decodeSharePerPass: Double?
     /// Bytes read / unique bytes of the whole run: the stand-in without a decode phase.
     public var rereadFactor: Double?
+    /// Whether the workload ever reached its cgroup limit; nil when unknown (locks, old runs).
+    public var limitReached: Bool?
 
-    public init(label: String, memory: Memory, tokensPerSecond: Double?, decodeSharePerPass: Double?, rereadFactor: Double?) {
+    public init(
+      label: String, memory: Memory, tokensPerSecond: Double?, decodeSharePerPass: Double?, rereadFactor: Double?, limitReached: Bool? = nil
+    ) {
       self.label = label
       self.memory = memory
       self.tokensPerSecond = tokensPerSecond
       self.decodeSharePerPass = decodeSharePerPass
       self.rereadFactor = rereadFactor
+      self.limitReached = limitReached
     }
 
     /// The share the verdict uses: per decode pass, else the re-read factor − 1.
@@ -79,6 +86,8 @@ public struct ThrashingCliff: Sendable, Hashable {
     public var sharePerPass: Bool
     /// The best median tokens/s with more memory, when there is one.
     public var referenceTokensPerSecond: Double?
+    /// True when every run said its limit was never reached: a slowdown is then not memory's.
+    public var limitNeverReached: Bool
     public var verdict: Verdict
 
     /// Bytes of the budget or lock; nil when unconstrained.
@@ -112,7 +121,7 @@ public struct ThrashingCliff: Sendable, Hashable {
       return Configuration(
         label: group[0].label, memory: memory, runs: group.count, tokensPerSecond: median(group.compactMap(\.tokensPerSecond)),
         thrashShare: median(perPass.isEmpty ? group.compactMap(\.thrashShare) : perPass), sharePerPass: !perPass.isEmpty,
-        referenceTokensPerSecond: nil, verdict: .unknown)
+        referenceTokensPerSecond: nil, limitNeverReached: group.allSatisfy { $0.limitReached == false }, verdict: .unknown)
     }
     for index in configurations.indices where configurations[index].memory != .unconstrained {
       let room = Self.room(configurations[index].memory)
@@ -121,7 +130,9 @@ public struct ThrashingCliff: Sendable, Hashable {
       let share = configurations[index].thrashShare
       if let share, share > threshold {
         configurations[index].verdict = .thrashes
-      } else if let tokens = configurations[index].tokensPerSecond, let reference, tokens < reference * (1 - tokensPerSecondDropLimit) {
+      } else if let tokens = configurations[index].tokensPerSecond, let reference, tokens < reference * (1 - tokensPerSecondDropLimit),
+        !configurations[index].limitNeverReached
+      {
         configurations[index].verdict = .slowedDown
       } else if share != nil {
         configurations[index].verdict = .calm

@@ -70,6 +70,9 @@ public struct BudgetPressure: Sendable, Hashable {
     return peakBytes + 4096 >= limitBytes ? .limitReached : .noPressure
   }
 
+  /// True when the limit was reached, false when it never was, nil when unknown.
+  public var wasReached: Bool? { verdict == .unknown ? nil : verdict == .limitReached }
+
   /// Peak / limit.
   public var peakShareOfLimit: Double? { peakBytes.map { Double($0) / Double(max(limitBytes, 1)) } }
 

@@ -18,6 +18,8 @@ public struct SweepRun: Sendable {
   public var decodeSharePerPass: Double?
   /// Re-read factor of the whole run.
   public var rereadFactor: Double?
+  /// Whether the budget was ever reached (`BudgetPressure`); nil without a cgroup budget.
+  public var budgetPressure: BudgetPressure?
 
   /// The run as the cliff rule sees it (the budget as asked); nil unless it finished.
   public var cliffRun: ThrashingCliff.Run? {
@@ -29,7 +31,8 @@ public struct SweepRun: Sendable {
     default: memory = .unconstrained
     }
     return ThrashingCliff.Run(
-      label: point.label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor)
+      label: point.label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
+      limitReached: budgetPressure?.wasReached)
   }
 }
 
@@ -172,6 +175,7 @@ public enum SweepRunner {
     run.rereadFactor = row.rereadFactor
     run.decodePasses = row.decodePasses
     run.decodeSharePerPass = row.decodeSharePerPass
+    run.budgetPressure = row.budgetPressure
   }
 
   static func writeSweepFile(_ configuration: SweepConfiguration, _ runs: [SweepRun]) throws {
@@ -201,6 +205,7 @@ public enum SweepRunner {
               ("error", run.error.map { .string($0) } ?? .null), ("tokens_per_second", .optional(run.tokensPerSecond)),
               ("reread_factor", .optional(run.rereadFactor)), ("decode_passes", .optional(run.decodePasses)),
               ("decode_reread_per_pass", .optional(run.decodeSharePerPass)),
+              ("budget_pressure", run.budgetPressure.map { .string($0.verdict.rawValue) } ?? .null),
               ("verdict", verdicts[run.point.label].map { .string($0.rawValue) } ?? .null),
             ])
           })
