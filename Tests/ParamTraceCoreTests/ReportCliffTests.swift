@@ -43,10 +43,10 @@ import Testing
       let band = try SVGTree.parse(plot.svg).all("g").first { $0.attributes["data-series"] == "cliff" }
       #expect(band != nil)
     }
-    // The 4.10 GiB run, which read nothing in decode, is on the re-read plot at 0.
+    // The 4.10 GiB run, which read nothing in decode, is on the re-read plot, at 1.
     let reread = try SVGTree.parse(plots[1].svg)
     #expect(reread.all("g").first { $0.attributes["data-series"] == "runs (decode)" }?.all("circle").count == 4)
-    #expect(plots[1].caption.contains("a decode phase that read nothing is drawn at 0"))
+    #expect(plots[1].caption.contains("a decode phase that read nothing is drawn at 1 (nothing read again)"))
   }
 
   @Test func theTablesSayNoneReadAndGiveTheVerdicts() throws {

@@ -278,9 +278,10 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Budget or lock bytes to plot against: achieved when verified, else requested.
   public var memoryBytes: UInt64? { achievedBytes ?? requestedBytes }
 
-  /// The decode re-read factor as the plots draw it: 0 where the decode phase read nothing
-  /// (its factor, 0 / 0 bytes, does not exist, but the run belongs on the plot).
-  public var plottedDecodeRereadFactor: Double? { decodeBytes == 0 ? 0 : decodeRereadFactor }
+  /// The decode re-read factor as the plots draw it: 1 where the decode phase read nothing
+  /// (nothing read again; its factor, 0 / 0 bytes, does not exist, but the run belongs on the
+  /// plot, beside calm runs whose decode phase read the load's last bytes once: 1.00).
+  public var plottedDecodeRereadFactor: Double? { decodeBytes == 0 ? 1 : decodeRereadFactor }
 
   /// Passes over the weights in the decode phase: the prompt pass and the eval runs.
   public var decodePasses: Int? { DecodePasses.count(evalRuns: evalRuns, promptTokens: promptTokens) }

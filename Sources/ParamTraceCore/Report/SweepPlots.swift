@@ -142,7 +142,7 @@ public enum SweepPlots {
         Plot(
           id: "\(id)-reread", title: "Re-read factor against the \(what)",
           caption: "Bytes read / unique bytes: 1 = every byte read once; N = the model read N times over"
-            + (decodeReread.isEmpty ? ". " : "; a decode phase that read nothing is drawn at 0. ") + runsNote + cliffNote, x: xAxis,
+            + (decodeReread.isEmpty ? ". " : "; a decode phase that read nothing is drawn at 1 (nothing read again). ") + runsNote + cliffNote, x: xAxis,
           y: PlotAxis(label: "re-read factor", lower: 0, upper: max(rereadValues.max() ?? 1, 1) * 1.12), marks: marks))
     }
     return plots
