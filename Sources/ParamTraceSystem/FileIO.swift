@@ -77,6 +77,12 @@ public struct TextFileWriter {
   }
 }
 
+/// True when `path` (relative to the working directory, symbolic links followed) is a regular file.
+public func isRegularFile(_ path: String) -> Bool {
+  var status = stat()
+  return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+}
+
 /// The names in a directory, without `.` and `..`, sorted; nil when it cannot be opened
 /// (`errno` says why).
 public func directoryEntryNames(_ path: String) -> [String]? {

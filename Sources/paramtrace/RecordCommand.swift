@@ -15,9 +15,22 @@ struct RecordCommand: ParsableCommand {
       model's extents. On exit, error, Ctrl-C or SIGTERM: tracing off, instance removed, cgroup
       removed, lock helper gone, workload stopped.
 
+      Without --model, the model is the file the workload's command names: the value of -m or \
+      --model (llama.cpp's), else the first argument that is an existing .gguf or .safetensors \
+      file; without one, the file the workload maps (found only after the run, so --cold then \
+      cannot evict it and record stops with exit 64 before anything starts).
+
       DIR gets: manifest.json (command, configuration, environment, budget asked and achieved,
       trace, workload, llama.cpp timings, memory counters, warnings), the trace, workload.out,
       analysis.json and summary.txt.
+
+      With --budget, whether the workload ever reached its limit (the cgroup's failure counter \
+      and peak) is printed as the budget's verdict and kept as budget_pressure: "no pressure" \
+      means the budget never constrained the run.
+
+      Exit status: 0; 2 when the workload failed (everything is still written); 130 when \
+      interrupted; 1 for an error; 64 for bad arguments (--cold with no model named, --budget \
+      with --lock, …).
 
       Overhead: one reader thread copying trace text to disk (a few MB/s for llama.cpp-sized
       reads), and about 50 small /proc reads per second to follow the workload's threads.
@@ -28,7 +41,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; all on one disk); found from the workload's mappings when omitted.")
+  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; all on one disk); when omitted, the one the workload's command names (-m/--model PATH, or a .gguf/.safetensors path), else the one it maps.")
   var model: String?
 
   @Option(help: "Memory limit for the workload's own cgroup (page cache included), e.g. 3GiB.")
@@ -40,7 +53,7 @@ struct RecordCommand: ParsableCommand {
   @Flag(help: "Allow --lock past the safety margin (never past MemAvailable - 256 MiB).")
   var force = false
 
-  @Flag(help: "Evict the model's pages from the page cache first (posix_fadvise, verified with mincore).")
+  @Flag(help: "Evict the model's pages from the page cache first (posix_fadvise, verified with mincore). Needs the model: --model, or named in the workload's command (-m/--model PATH, or a .gguf/.safetensors path); else exit 64.")
   var cold = false
 
   @Flag(help: "Drop the whole page cache first (sync; echo 3 > /proc/sys/vm/drop_caches).")
@@ -77,7 +90,9 @@ struct RecordCommand: ParsableCommand {
     if budget != nil && lock != nil { throw ValidationError("--budget and --lock exclude each other.") }
     if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
     if TraceDrainKind(rawValue: drain) == nil { throw ValidationError("--drain must be raw or text.") }
-    if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
+    if cold && model == nil && ModelFileDiscovery.modelPath(inCommand: command, isFile: isRegularFile) == nil {
+      throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
+    }
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
     if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
   }
@@ -105,8 +120,10 @@ struct RecordCommand: ParsableCommand {
     print("Workload: \(outcome.workload.map { formatFixed($0.wallSeconds, 2) + " s" } ?? "not run")"
       + ", tokens/s \(t.evalTokensPerSecond.map { formatFixed($0, 2) } ?? "absent")"
       + ", load \(t.loadMilliseconds.map { formatFixed($0, 0) + " ms" } ?? "absent")")
+    if let pressure = outcome.budgetPressure { print("Budget: \(pressure.sentence)") }
     print("Experiment: \(outcome.directory)/manifest.json")
-    for warning in outcome.warnings { printError("warning: \(warning)") }
+    // The budget's verdict is printed above already.
+    for warning in outcome.warnings where !warning.hasPrefix("Budget: ") { printError("warning: \(warning)") }
     if outcome.interrupted { throw ExitCode(130) }
     if let workload = outcome.workload, !workload.succeeded { throw ExitCode(2) }
   }

@@ -14,9 +14,9 @@ struct SweepCommand: ParsableCommand {
       the same command is run again; a failed run is recorded as failed and the sweep goes on;
       Ctrl-C stops after tearing the current run down.
 
-      --find-cliff then narrows the budget between the largest one that thrashes (decode
-      re-reads more than --thrash-share of the model per token) and the smallest one that
-      does not, to --resolution, and records both sides in sweep.json.
+      --find-cliff then narrows the budget between the largest one that thrashes and the smallest one that does not, to --resolution, and records both sides in sweep.json (exact bytes). A budget thrashes when its decode phase re-reads more than --thrash-share of the model per decode pass (the decode phase, after llama.cpp's load time, holds the prompt pass and one pass per eval run: eval runs + 1 passes), or when its tokens/s are more than a third below the best median with more memory, whatever its share (unless it never reached its memory limit: then the slowdown is not the memory's). `paramtrace report` draws its band by the same rule.
+
+      Budgets print in the unit you wrote them in (the smallest of --budgets): MiB in, MiB out.
 
       EXAMPLES:
         paramtrace sweep --model m.gguf --budgets 0,3GiB,2GiB,1GiB --repeat 3 --cold --out sweep1 -- ./llama-cli -m m.gguf -n 32 -no-cnv -p hi
@@ -25,7 +25,7 @@ struct SweepCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file (recommended; else found from the workload's mappings); for several files its first split, any split, its safetensors index or their directory.")
+  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory); when omitted, the one the workload's command names (-m/--model PATH, or a .gguf/.safetensors path), else the one it maps.")
   var model: String?
 
   @Option(help: "Comma-separated cgroup budgets, 0 for unconstrained, e.g. 0,3GiB,2GiB,1GiB.")
@@ -37,7 +37,7 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Repetitions of every configuration.")
   var `repeat`: Int = 1
 
-  @Flag(help: "Evict the model's pages before every run.")
+  @Flag(help: "Evict the model's pages before every run. Needs the model: --model, or named in the workload's command; else exit 64.")
   var cold = false
 
   @Flag(help: "Drop the whole page cache before every run.")
@@ -52,8 +52,8 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Stop narrowing the cliff when the budgets are this close, e.g. 64MiB.")
   var resolution: String = "64MiB"
 
-  @Option(help: "A run thrashes when decode re-reads more than this share of the model per token.")
-  var thrashShare: Double = 0.10
+  @Option(help: "A budget thrashes when its decode phase re-reads more than this share of the model per decode pass.")
+  var thrashShare: Double = ThrashingCliff.defaultThreshold
 
   @Option(help: "tracepoints (default) or full (the ftrace blk tracer).")
   var actions: String = "tracepoints"
@@ -82,7 +82,10 @@ struct SweepCommand: ParsableCommand {
     if `repeat` < 1 || `repeat` > 100 { throw ValidationError("--repeat must be between 1 and 100.") }
     if findCliff, locks != nil { throw ValidationError("--find-cliff narrows cgroup budgets: use --budgets.") }
     if ByteSize.parse(resolution) == nil { throw ValidationError("--resolution \(resolution): expected a size such as 64MiB.") }
-    if cold && model == nil { throw ValidationError("--cold evicts the model's pages: give --model PATH (or use --drop-caches).") }
+    guard thrashShare >= 0, thrashShare.isFinite else { throw ValidationError("--thrash-share must be a share such as 0.1 (10% of the model per decode pass).") }
+    if cold && model == nil && ModelFileDiscovery.modelPath(inCommand: command, isFile: isRegularFile) == nil {
+      throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
+    }
     if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
   }
 
@@ -110,12 +113,8 @@ struct SweepCommand: ParsableCommand {
         printError(terminal ? "\u{1B}[1m" + line + "\u{1B}[0m" : line)
       },
       log: { message in if verbose || !message.hasPrefix("memory") { printError("  \(message)") } })
-    print(Self.table(runs))
-    if let bounds = SweepRunner.cliffBounds(runs, thrashShare: thrashShare) {
-      print("Cliff: thrashes at \(HumanUnits.bytes(bounds.low)), calm at \(HumanUnits.bytes(bounds.high)) (re-reads over \(formatFixed(thrashShare * 100, 0))% of the model per token count as thrashing).")
-    } else if findCliff {
-      print("Cliff: not bracketed: need one budget that thrashes and a larger one that does not.")
-    }
+    let unit = MemoryPoint.displayUnit(ofList: budgets ?? locks ?? "")
+    print(SweepRun.summary(runs, thrashShare: thrashShare, unit: unit, findCliff: findCliff), terminator: "")
     print("Sweep: \(out)/sweep.json; `paramtrace report \(out)` for the full table, `--html` for plots.")
     if runs.contains(where: { $0.status == .interrupted }) { throw ExitCode(130) }
     if runs.contains(where: { $0.status == .failed }) { throw ExitCode(2) }
@@ -124,17 +123,5 @@ struct SweepCommand: ParsableCommand {
   static func duration(_ seconds: Double) -> String {
     let whole = Int(seconds.rounded())
     return whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
-  }
-
-  static func table(_ runs: [SweepRun]) -> String {
-    var lines = ["run                         status     tokens/s   re-read   re-read/token"]
-    for run in runs {
-      lines.append(
-        HumanUnits.padRight(run.directory, 28) + HumanUnits.padRight(run.status.rawValue, 11)
-          + HumanUnits.pad(run.tokensPerSecond.map { formatFixed($0, 2) } ?? "absent", 8)
-          + HumanUnits.pad(run.rereadFactor.map { formatFixed($0, 2) } ?? "n/a", 10)
-          + HumanUnits.pad(run.thrashShare.map { formatFixed($0 * 100, 1) + "%" } ?? "n/a", 16))
-    }
-    return lines.joined(separator: "\n")
   }
 }

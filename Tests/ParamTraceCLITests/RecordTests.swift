@@ -39,8 +39,10 @@ import Testing
       #expect(analysis["unique_bytes"] as? Int == RecordScratch.modelBytes)
       #expect((manifest["trace"] as! [String: Any])["lost_events"] as? Int == 0)
       #expect((manifest["budget"] as! [String: Any])["kind"] as? String == "none")
+      #expect(manifest["budget_pressure"] is NSNull)
       let model = manifest["model"] as! [String: Any]
       #expect(model["extent_count"] as! Int >= 1)
+      #expect(model["source"] as? String == "--model")
       for file in ["analysis.json", "summary.txt", "workload.out", "trace.raw.formats", "trace.raw.cpu0"] {
         #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
       }
@@ -68,6 +70,36 @@ import Testing
       // is evicted before use (measured here: 3.58). Tolerance: -20 % to +40 %.
       #expect(reread >= 2.4 && reread <= 4.2, "re-read \(reread) for 3 passes")
       print("record test: 3 passes under a budget of a third of the file: re-read \(reread)")
+      // The budget bit: the cgroup's failure counter says so, and record prints it.
+      let pressure = manifest["budget_pressure"] as! [String: Any]
+      #expect(pressure["verdict"] as? String == "limit_reached" && (pressure["limit_hits"] as? Int ?? 0) > 0, "\(pressure)")
+      #expect(result.stdout.contains("Budget: limit reached: the workload hit its"), "\(result.stdout)")
+      try RecordScratch.expectNothingLeft()
+    }
+  }
+
+  /// `--cold` without `--model`: the model is the file the workload's `-m` names; it is
+  /// evicted first, traced on its disk, and read once.
+  @Test func coldTakesTheModelFromTheWorkloadsCommand() throws {
+    guard Self.gate() else { return }
+    try RecordScratch.with { scratch in
+      let out = scratch.directory + "/cold-m"
+      let result = try runParamtrace([
+        "record", "--cold", "--budget", "1GiB", "--out", out, "--", "/bin/sh", "-c", "exec /usr/bin/python3 \"$0\" \"$2\" 1", scratch.toucher,
+        "-m", scratch.model,
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stderr.contains("model from the workload's command line: \(scratch.model)"), "\(result.stderr)")
+      let manifest = try RecordScratch.json(out + "/manifest.json")
+      let model = manifest["model"] as! [String: Any]
+      #expect(model["path"] as? String == scratch.model && model["source"] as? String == "the workload's command line")
+      let eviction = (manifest["memory"] as! [String: Any])["cold_eviction"] as! [String: Any]
+      #expect(eviction["resident_after"] as? Int == 0)
+      let analysis = manifest["analysis"] as! [String: Any]
+      #expect(analysis["unique_bytes"] as? Int == RecordScratch.modelBytes)
+      // 1 GiB for a 96 MiB file: never reached, and said so.
+      #expect((manifest["budget_pressure"] as! [String: Any])["verdict"] as? String == "no_pressure")
+      #expect(result.stdout.contains("Budget: no pressure: the 1.00 GiB limit was never reached"), "\(result.stdout)")
       try RecordScratch.expectNothingLeft()
     }
   }

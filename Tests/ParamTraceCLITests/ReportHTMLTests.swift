@@ -33,6 +33,25 @@ import Testing
     #expect(lines[3].hasPrefix("median,2,budget-20MiB,budget-20MiB,"))
   }
 
+  /// Issue 11: `report nobudget cg4200 cg4000 cg3500 cg2g` (separate runs, no sweep.json) puts
+  /// the cliff between 3.91 and 4.10 GiB, in the JSON and on the page.
+  @Test func theCliffOfSeparateRunsIsInTheJSONAndOnThePage() throws {
+    let runs = ["nobudget", "cg4200", "cg4000", "cg3500", "cg2g"].map { "Tests/Fixtures/experiments/issue11-cliff/" + $0 }
+    let json = try runParamtrace(["report"] + runs + ["--format", "json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    #expect(json.stdout.contains("\"thrashing_budget_bytes\": 4194304000") && json.stdout.contains("\"calm_budget_bytes\": 4404019200"))
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("paramtrace-report-cliff-\(getpid())")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let page = scratch.appendingPathComponent("cliff.html").path
+    let html = try runParamtrace(["report"] + runs + ["--html", page])
+    #expect(html.status == 0, "\(html.stderr)")
+    let text = try String(contentsOfFile: page, encoding: .utf8)
+    #expect(text.contains("between cg4000 (3.91 GiB), which thrashes, and cg4200 (4.10 GiB), which is calm"))
+    let bad = try runParamtrace(["report"] + runs + ["--thrash-share=-1"])
+    #expect(bad.status == 64 && bad.stderr.contains("--thrash-share must be a share"), "\(bad.stderr)")
+  }
+
   @Test func nothingToReportIsAnError() throws {
     let empty = FileManager.default.temporaryDirectory.appendingPathComponent("paramtrace-report-empty-\(getpid())")
     try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)

@@ -98,5 +98,60 @@ import Testing
 
   @Test func nonsenseIsRefused() {
     for text in ["", "GiB", "-1G", "3 apples", "1e999", "1..2G", "nan"] { #expect(ByteSize.parse(text) == nil, "\(text)") }
+    #expect(ByteSize.unit(of: "3 apples") == nil)
+  }
+
+  @Test func theUnitASizeWasWrittenIn() {
+    #expect(ByteSize.unit(of: "4200MiB")?.name == "MiB" && ByteSize.unit(of: "4200m")?.bytes == 1 << 20)
+    #expect(ByteSize.unit(of: "1.5G")?.name == "GiB" && ByteSize.unit(of: "2GB")?.name == "GB" && ByteSize.unit(of: "4096")?.name == "B")
+  }
+
+  /// Issue 11: `--budgets 4200MiB,4000MiB` printed the sweep's 4100 MiB run as "4.00 GiB".
+  @Test func sizesPrintExactlyInTheUsersUnit() throws {
+    let mib = try #require(ByteSize.unit(of: "4200MiB"))
+    let gib = try #require(ByteSize.unit(of: "3GiB"))
+    let mb = try #require(ByteSize.unit(of: "4200MB"))
+    #expect(ByteSize.format(4100 << 20, in: mib) == "4100 MiB")
+    #expect(ByteSize.format(4000 << 20, in: mib) == "4000 MiB")
+    #expect(ByteSize.format(5 << 29, in: gib) == "2.5 GiB")
+    #expect(ByteSize.format(2 << 30 + 1 << 28, in: gib) == "2.25 GiB")
+    // 4100 MiB is 4.00390625 GiB: not four decimals, so in the largest unit that holds it whole.
+    #expect(ByteSize.format(4100 << 20, in: gib) == "4100 MiB")
+    #expect(ByteSize.format(4_299_161_600, in: mb) == "4299.1616 MB")
+    #expect(ByteSize.format(4_200_000_000, in: mb) == "4200 MB")
+    #expect(ByteSize.format(1000, in: gib) == "1000 B")
+    #expect(ByteSize.format(0, in: mib) == "0 MiB")
+  }
+}
+
+@Suite struct DecodePassesTests {
+  /// llama.cpp's load time ends after its warm-up; the decode phase holds the prompt pass and
+  /// the eval runs.
+  @Test func thePromptPassAndOnePassPerEvalRun() {
+    #expect(DecodePasses.count(evalRuns: 31, promptTokens: 5) == 32)
+    #expect(DecodePasses.count(evalRuns: 31, promptTokens: nil) == 32)
+    #expect(DecodePasses.count(evalRuns: 31, promptTokens: 0) == 31)
+    #expect(DecodePasses.count(evalRuns: nil, promptTokens: 5) == nil)
+    #expect(DecodePasses.count(evalRuns: 0, promptTokens: 0) == nil)
+  }
+
+  @Test func shareOfTheModelPerPass() {
+    // 8 eval runs + the prompt: 9 passes, each re-reading half the model.
+    #expect(DecodePasses.sharePerPass(decodeBytes: 9 * 500, modelBytes: 1000, passes: 9) == 0.5)
+    // Nothing read in decode is a share of 0, whatever else is known.
+    #expect(DecodePasses.sharePerPass(decodeBytes: 0, modelBytes: nil, passes: nil) == 0)
+    #expect(DecodePasses.sharePerPass(decodeBytes: nil, modelBytes: 1000, passes: 9) == nil)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 10, modelBytes: 1000, passes: nil) == nil)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 10, modelBytes: 0, passes: 3) == nil)
+  }
+
+  /// A 15 ms replay load whose reads ran past the boundary: the decode phase read the whole
+  /// model once, for the first time. That is no re-read.
+  @Test func whatTheLoadHadNotReadYetIsNoReread() {
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1000, loadUniqueBytes: 0, modelBytes: 1000, passes: 3) == 0)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, loadUniqueBytes: 400, modelBytes: 1000, passes: 2) == 0.35)
+    // The load read everything: all decode bytes are re-reads (as with loadUniqueBytes unknown).
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, loadUniqueBytes: 1000, modelBytes: 1000, passes: 2) == 0.65)
+    #expect(DecodePasses.sharePerPass(decodeBytes: 1300, modelBytes: 1000, passes: 2) == 0.65)
   }
 }

@@ -100,6 +100,42 @@ import Testing
     #expect(sizes.nonEmptyBuckets.map(\.count) == [3, 1, 1])
   }
 
+  @Test func requestSizePercentilesAreExactNotBuckets() {
+    var sizes = SizeHistogram()
+    // 516,096 B and 520,192 B share the 256 KiB bucket; the median must be one of them, exactly.
+    for bytes: UInt64 in [4096, 516_096, 516_096, 520_192, 1 << 20] { sizes.add(bytes: bytes) }
+    #expect(sizes.medianBytes == 516_096)
+    #expect(sizes.p90Bytes == 1 << 20)
+    #expect(sizes.percentile(0.2) == 4096)
+    #expect(sizes.percentile(0.61) == 520_192)
+    #expect(SizeHistogram().medianBytes == nil)
+  }
+
+  /// Against a sorted array (the naive oracle): sizes of 0, 1, 2 and many requests, whole sectors
+  /// up to the exact limit, beyond it (8 MiB), and odd sizes that are not whole sectors.
+  @Test(arguments: [0, 1, 2, 3, 1000, 50_000])
+  func requestSizePercentilesMatchASortedList(count: Int) {
+    var rng = SplitMix(seed: UInt64(count) &+ 11)
+    var sizes = SizeHistogram()
+    var values: [UInt64] = []
+    for _ in 0..<count {
+      let value: UInt64
+      switch rng.next() % 10 {
+      case 0: value = (UInt64(SizeHistogram.exactSectors) + 1 + rng.next() % 8192) * 512  // past 4 MiB
+      case 1: value = 1 + rng.next() % 100_000  // not whole sectors
+      default: value = (1 + rng.next() % 2048) * 512
+      }
+      values.append(value)
+      sizes.add(bytes: value)
+    }
+    values.sort()
+    for fraction in [0.01, 0.5, 0.9, 0.99, 1] {
+      let expected = values.isEmpty ? nil : values[max(1, Int((fraction * Double(values.count)).rounded(.up))) - 1]
+      #expect(sizes.percentile(fraction) == expected, "fraction \(fraction)")
+    }
+    #expect(sizes.total == count)
+  }
+
   @Test func sectorRangesJoinAndMeasureOverlap() {
     let ranges = SectorRanges([(100, 200), (150, 300), (500, 600)])
     #expect(ranges.ranges.count == 2)

@@ -217,14 +217,14 @@ import Testing
       #expect(series.contains("no budget (median of 1)"))
       #expect(svg.element(id: "\(plot.id)-x-axis")?.all("text").contains { $0.text == "memory budget (log scale)" } == true)
       #expect(svg.element(id: "\(plot.id)-x-axis")?.all("text").contains { $0.text == "32 MiB" } == true)
-      #expect(plot.caption.contains("between 20.00 MiB and 64.00 MiB"), "\(plot.caption)")
+      #expect(plot.caption.contains("between budget-20MiB (20.00 MiB), which thrashes, and budget-64MiB (64.00 MiB), which is calm"), "\(plot.caption)")
     }
     let tokens = try SVGTree.parse(plots[0].svg)
     #expect(tokens.all("g").first { $0.attributes["data-series"] == "runs" }?.all("circle").count == 3)
     #expect(tokens.all("g").first { $0.attributes["data-series"] == "failed runs" }?.all("path").count == 1)
-    // A sweep that narrowed the cliff itself: its band wins.
-    let measured = SweepPlots.plots(table, measuredCliff: (20 << 20, 32 << 20))
-    #expect(measured[0].caption.contains("as the sweep narrowed it, between 20.00 MiB (thrashes) and 32.00 MiB (does not)"))
+    // The band is the table's cliff: without the calm side there is none.
+    let thrashingOnly = SweepPlots.plots(SummaryTable(rows: table.rows.filter { $0.label != "budget-64MiB" }))
+    #expect(thrashingOnly.count == 2 && thrashingOnly.allSatisfy { !$0.caption.contains("Yellow band") })
     // Nothing to compare: no plots.
     #expect(SweepPlots.plots(SummaryTable(rows: [table.rows[0]])).isEmpty)
   }

@@ -135,7 +135,39 @@ import Testing
     let table = SummaryTable(rows: [row])
     #expect(table.markdown.contains("2.500 †") && table.markdown.contains("wall time"))
     #expect(table.markdown.contains("the tracer lost 7 events"))
-    #expect(!table.hasRepetitions && !table.csv.contains("median"))
+    #expect(!table.hasRepetitions && !table.csv.contains("\nmedian,"))
+  }
+
+  @Test func requestSizePercentilesAreColumnsInKiB() throws {
+    let analysis = try #require(
+      ParsedJSON.parse(
+        Array(
+          #"{"request_size_median_bytes": 516096, "request_size_p90_bytes": 1536, "request_sizes": [{"min_bytes": 262144, "count": 3}]}"#.utf8)))
+    let manifest = try #require(ParsedJSON.parse(Array(#"{"workload": {"exit_status": 0}}"#.utf8)))
+    let row = ExperimentSummary(experiment: "x", manifest: manifest, analysis: analysis)
+    #expect(row.requestSizeMedianBytes == 516_096 && row.requestSizeP90Bytes == 1536)
+    let table = SummaryTable(rows: [row])
+    #expect(table.markdown.contains("Median request (KiB)") && table.markdown.contains(" 504 |") && table.markdown.contains(" 1.5 |"))
+    #expect(table.csv.contains("request_size_median_bytes") && table.csv.contains(",516096,1536,"))
+    #expect(HumanUnits.kibibytes(1000) == "0.98" && HumanUnits.kibibytes(1_269_760) == "1240")
+    // The size plot's bars only bound them: its caption gives the exact ones.
+    let plot = ExperimentPlots(id: "e1", summary: row, manifest: manifest, analysis: analysis, data: nil, traceProblem: "none").sizePlot
+    #expect(plot.caption.hasSuffix("Exact sizes: median 504 KiB, p90 1.5 KiB."))
+  }
+
+  /// Issue 11: the report called 5.80 s "llama.cpp's total time (load, prompt and decode)",
+  /// but llama.cpp's `total time` leaves out its `load time` (7.96 s): a column of its own.
+  @Test func loadTimeIsItsOwnColumnAndTheNoteSaysWhatInferenceTimeIs() throws {
+    let table = try ReportCliffTests.table(["nobudget"])
+    let row = table.rows[0]
+    #expect(row.inferenceSeconds == 5.8 && row.loadSeconds == 7.96 && row.wallSeconds == 14.16)
+    let markdown = table.markdown
+    #expect(markdown.contains("| Inference time (s) | Load time (s) |"))
+    let line = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("| nobudget") })
+    #expect(line.contains(" 5.800 | ") && line.contains(" 7.960 | "))
+    #expect(markdown.contains("Inference time is llama.cpp's `total time`: from the end of its warm-up to its exit (prompt, decode and sampling); it does not include the load."))
+    #expect(!markdown.contains("(load, prompt and decode)"))
+    #expect(table.csv.contains(",5.8,llama_total,7.96,14.16,"))
   }
 
   @Test func statusComesFromTheWorkload() throws {

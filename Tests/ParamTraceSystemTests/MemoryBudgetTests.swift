@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import ParamTraceCore
 @testable import ParamTraceSystem
 
 /// Memory budgets for real on this machine: a cgroup limit that holds a reader's page cache,
@@ -523,6 +524,7 @@ import Testing
       let v1Files = [
         "memory.stat": "cache 66846720\nrss 139264\ntotal_cache 66846720\n", "memory.failcnt": "2904\n",
         "memory.max_usage_in_bytes": "67108864\n", "memory.usage_in_bytes": "66985984\n",
+        "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n", "memory.limit_in_bytes": "67108864\n",
       ]
       for (name, text) in v1Files { try text.write(toFile: v1Directory + "/" + name, atomically: true, encoding: .utf8) }
       let v1 = MemoryCgroup.readStatistics(layout: .v1(root: "/fake"), path: v1Directory)
@@ -530,6 +532,10 @@ import Testing
       #expect(MemoryCgroup.limitHits(in: v1) == 2904)
       #expect(MemoryCgroup.peakBytes(in: v1) == 67_108_864)
       #expect(MemoryCgroup.usageBytes(in: v1) == 66_985_984)
+      // The budget bit: 2,904 hits of the limit, and the OOM killer once.
+      let pressure = try #require(BudgetPressure(statistics: v1))
+      #expect(pressure.verdict == .limitReached && pressure.oomKills == 1 && pressure.limitHitsCounter == "memory.failcnt")
+      #expect(try #require(BudgetPressure(statistics: v2)).limitHitsCounter == "memory.events max")
     }
   }
 

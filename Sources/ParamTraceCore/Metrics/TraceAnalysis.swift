@@ -8,6 +8,9 @@ public struct AnalysisOptions: Sendable, Hashable {
   /// Start of the decode phase on the trace's clock (`--decode-from`); operations issued
   /// before it belong to the load phase.
   public var decodeFromNanoseconds: UInt64?
+  /// Where `decodeFromNanoseconds` came from, in words, for the phase table and the JSON's
+  /// `phases.source` (`record` passes llama.cpp's load time); nil means `--decode-from`.
+  public var decodeFromSource: String?
   /// Text of a trace marker (tracefs `trace_marker`) that starts the decode phase; the first
   /// marker containing it is used when `decodeFromNanoseconds` is not given.
   public var decodeMarker: String?
@@ -122,8 +125,9 @@ public struct TraceAnalysisRun {
       }
     }
     boundary = options.decodeFromNanoseconds
+    // How, not where: the phase table prints the boundary's time next to it.
     boundarySource =
-      if let from = options.decodeFromNanoseconds { "--decode-from \(formatFixed(Double(from) / 1e9, 6)) s" } else if let marker = options.decodeMarker {
+      if options.decodeFromNanoseconds != nil { options.decodeFromSource ?? "given with --decode-from" } else if let marker = options.decodeMarker {
         "first trace marker containing \"\(marker)\""
       } else { "" }
     operations.reserveCapacity(1 << 14)

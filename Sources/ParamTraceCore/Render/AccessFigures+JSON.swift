@@ -32,6 +32,9 @@ extension AccessFigures {
         "request_sizes",
         .array(f.sizes.nonEmptyBuckets.map { .object([("min_bytes", .number($0.lowerBound)), ("count", .number($0.count))]) })
       ),
+      // Exact, nearest rank (not from the buckets), so a paper can quote them.
+      ("request_size_median_bytes", .optional(f.sizes.medianBytes)),
+      ("request_size_p90_bytes", .optional(f.sizes.p90Bytes)),
       ("first_time_ns", .optional(f.firstTimeNanoseconds)),
       ("last_time_ns", .optional(f.lastTimeNanoseconds)),
       ("errors", .number(f.errors)),

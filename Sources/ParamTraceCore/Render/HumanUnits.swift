@@ -37,6 +37,15 @@ public enum HumanUnits {
     return scaled < 1024 || unit == units.count - 1 ? "\(scaled) \(units[unit])" : bytes(value)
   }
 
+  /// A request size as a number of KiB, exact where it can be: requests are whole 512-byte
+  /// sectors, so at most one decimal (`504`, `1240`, `1.5`); other sizes get two.
+  public static func kibibytes(_ bytes: Double) -> String {
+    let kib = bytes / 1024
+    if kib == kib.rounded() { return formatFixed(kib, 0) }
+    if kib * 10 == (kib * 10).rounded() { return formatFixed(kib, 1) }
+    return formatFixed(kib, 2)
+  }
+
   /// Bytes per second in MiB/s (KiB/s under 1 MiB/s, GiB/s above 10 GiB/s).
   public static func rate(_ bytesPerSecond: Double) -> String {
     let mib = bytesPerSecond / 1_048_576

@@ -83,6 +83,8 @@ extension JSONValue {
   public var string: String? { if case .string(let text) = self { text } else { nil } }
   public var bool: Bool? { if case .bool(let flag) = self { flag } else { nil } }
   public var array: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+  /// The members of an object, in document order.
+  public var members: [(String, JSONValue)]? { if case .object(let members) = self { members } else { nil } }
 
   /// True for JSON null.
   public var isNull: Bool { if case .null = self { true } else { false } }

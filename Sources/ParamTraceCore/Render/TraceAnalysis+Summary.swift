@@ -42,13 +42,18 @@ extension TraceAnalysis {
     lines.append(latencyLine("Latency issue→complete (ms):", f.latency))
     lines.append(latencyLine("Latency queue→complete (ms):", f.queueLatency))
     lines.append("")
+    if let median = f.sizes.medianBytes, let p90 = f.sizes.p90Bytes {
+      lines.append(row("Request size:", "median \(HumanUnits.kibibytes(Double(median))) KiB, p90 \(HumanUnits.kibibytes(Double(p90))) KiB (exact)"))
+    }
     let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
     if let phases { lines.append(contentsOf: phaseTable(phases)) }
     if let tensors, let model = options.model {
       lines.append(contentsOf: tensors.summary(layout: model))
       if let phases { lines.append(contentsOf: Self.phasePassLines(phases, modelBytes: model.tensors.reduce(0) { $0 + $1.size })) }
-      if let decode = phases?.decodeTensors {
+      if let phases, phases.decode.operations == 0 {
+        lines.append("  decode phase: read nothing from the model")  // not a row of zero passes
+      } else if let decode = phases?.decodeTensors {
         lines.append("  decode phase: \(decode.order.verdict); per layer passes "
           + decode.layers.map { "\($0.layer):\($0.passes.map { formatFixed($0, 1) } ?? "-")" }.joined(separator: " "))
       }
@@ -79,7 +84,7 @@ extension TraceAnalysis {
 
   private func phaseTable(_ phases: PhaseSplit) -> [String] {
     let boundary = phases.boundaryNanoseconds.map { "\(formatFixed(Double($0) / 1e9, 6)) s" } ?? "not found"
-    var lines = ["Phases (decode from \(boundary); \(phases.source))"]
+    var lines = ["Phases: decode from \(boundary) (\(phases.source))"]
     lines.append("  " + HumanUnits.padRight("phase", 8) + HumanUnits.pad("ops", 10) + HumanUnits.pad("bytes", 14) + HumanUnits.pad("unique", 14)
       + HumanUnits.pad("re-read", 9) + HumanUnits.pad("seq phys", 10) + HumanUnits.pad("seq log", 9) + HumanUnits.pad("avg rate", 14))
     for (name, f) in [("load", phases.load), ("decode", phases.decode)] {

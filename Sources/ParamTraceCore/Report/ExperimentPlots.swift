@@ -400,10 +400,15 @@ public struct ExperimentPlots: Sendable {
       PlotMark(entry.0, color: entry.1, .bars(sizes.map { entry.2[$0] }, slot: index, slots: series.count))
     }
     let largest = series.flatMap { $0.2.values }.max() ?? 1
+    // The exact percentiles, where the analysis has them, since the bars only bound them.
+    var quantiles = ""
+    if let median = analysis?["request_size_median_bytes"]?.double, let p90 = analysis?["request_size_p90_bytes"]?.double {
+      quantiles = " Exact sizes: median \(HumanUnits.kibibytes(median)) KiB, p90 \(HumanUnits.kibibytes(p90)) KiB."
+    }
     return Plot(
       id: plotID, title: title,
       caption: "Operations by size in powers of two (a bar at 64 KiB counts sizes from 64 KiB up to 128 KiB)"
-        + (series.count > 1 ? ", by phase." : "."),
+        + (series.count > 1 ? ", by phase." : ".") + quantiles,
       x: PlotAxis(label: "request size (at least)", lower: 0, upper: 0, format: .categories(sizes.map { HumanUnits.size($0) })),
       y: PlotAxis(label: "operations", lower: 0, upper: largest * 1.08), marks: marks)
   }

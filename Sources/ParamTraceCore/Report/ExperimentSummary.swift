@@ -42,6 +42,8 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var requestedBytes: UInt64?
   /// Budget or lock verified in place, in bytes.
   public var achievedBytes: UInt64?
+  /// Whether a cgroup budget was ever reached (nil for locks and runs without a budget).
+  public var budgetPressure: BudgetPressure?
 
   /// Number of workload tasks (pids) the analysis kept; nil when not filtered by pid.
   public var ownerTasks: Int?
@@ -51,10 +53,15 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Size of the model file, when known.
   public var modelSizeBytes: UInt64?
 
-  /// llama.cpp's total time when it printed one, else the workload's wall time, in seconds.
+  /// llama.cpp's `total time` when it printed one (from after its warm-up to the end: prompt,
+  /// decode and sampling, not the load), else the workload's wall time, in seconds.
   public var inferenceSeconds: Double?
   /// True when `inferenceSeconds` is the wall time (no llama.cpp timing line).
   public var inferenceIsWallTime = false
+  /// llama.cpp's `load time` (model load and warm-up decode), in seconds.
+  public var loadSeconds: Double?
+  /// The workload's wall time, start to exit, in seconds.
+  public var wallSeconds: Double?
   /// Decode tokens per second (llama.cpp's eval line).
   public var tokensPerSecond: Double?
 
@@ -74,6 +81,13 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var rereadFactor: Double?
   /// The same in the decode phase alone.
   public var decodeRereadFactor: Double?
+  /// Bytes read in the decode phase (0 when it read nothing; nil without a load/decode split).
+  public var decodeBytes: UInt64?
+  /// Size of the union of the load phase's reads (what decode reads for the first time is the rest).
+  public var loadUniqueBytes: UInt64?
+  /// llama.cpp's `eval time … / N runs` and the prompt's tokens, for the decode passes.
+  public var evalRuns: Int?
+  public var promptTokens: Int?
   /// Sequential share of the gaps in file offsets (needs extents), in percent.
   public var logicalSequentialPercent: Double?
   /// Bytes / (last completion − first issue), in bytes per second; nil without completions.
@@ -84,6 +98,12 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var peakWindowSeconds: Double?
   /// 99th percentile of issue-to-completion latency, in nanoseconds.
   public var latencyP99Nanoseconds: UInt64?
+  /// Median and 90th percentile of the request sizes (exact, nearest rank), in bytes.
+  public var requestSizeMedianBytes: UInt64?
+  public var requestSizeP90Bytes: UInt64?
+  /// Its memory configuration's verdict by the cliff rule, set by `SummaryTable` (it depends on
+  /// the other rows); nil for unconstrained and unfinished runs.
+  public var cliffVerdict: ThrashingCliff.Verdict?
   /// Events the tracer lost (the figures are incomplete when above 0).
   public var lostEvents: UInt64?
   /// Warnings of the recording and of the analysis.
@@ -162,6 +182,14 @@ public struct ExperimentSummary: Sendable, Hashable {
       requestedBytes = budget["requested_bytes"]?.uint64
       achievedBytes = budget["achieved_bytes"]?.uint64
     }
+    // Manifests from before issue 11 have the cgroup's counters but no verdict.
+    if let pressure = manifest["budget_pressure"], !pressure.isNull {
+      budgetPressure = BudgetPressure(json: pressure)
+    } else if memoryKind == .budget, let counters = manifest[path: "memory", "cgroup_statistics"]?.members {
+      var statistics: [String: UInt64] = [:]
+      for (key, value) in counters { if let number = value.uint64 { statistics[key] = number } }
+      budgetPressure = BudgetPressure(statistics: statistics, limitBytes: achievedBytes)
+    }
     modelSizeBytes = manifest[path: "model", "size_bytes"]?.uint64
     if let total = manifest[path: "timings", "total_ms"]?.double {
       inferenceSeconds = total / 1000
@@ -169,7 +197,11 @@ public struct ExperimentSummary: Sendable, Hashable {
       inferenceSeconds = wall
       inferenceIsWallTime = true
     }
+    loadSeconds = manifest[path: "timings", "load_ms"]?.double.map { $0 / 1000 }
+    wallSeconds = manifest[path: "workload", "wall_seconds"]?.double
     tokensPerSecond = manifest[path: "timings", "eval_tokens_per_second"]?.double
+    evalRuns = manifest[path: "timings", "eval_tokens"]?.int
+    promptTokens = manifest[path: "timings", "prompt_tokens"]?.int
     if let before = manifest[path: "memory", "meminfo_before", "Cached"]?.int64,
       let after = manifest[path: "memory", "meminfo_after", "Cached"]?.int64
     {
@@ -183,11 +215,15 @@ public struct ExperimentSummary: Sendable, Hashable {
       uniqueBytes = copy["unique_bytes"]?.uint64
       rereadFactor = copy["reread_factor"]?.double
       decodeRereadFactor = copy["decode_reread_factor"]?.double
+      decodeBytes = copy["decode_bytes"]?.uint64
+      loadUniqueBytes = copy["load_unique_bytes"]?.uint64
       sequentialPercent = copy["sequential_percent"]?.double
       logicalSequentialPercent = copy["logical_sequential_percent"]?.double
       averageBytesPerSecond = copy["average_bytes_per_second"]?.double
       peakBytesPerSecond = copy["peak_bytes_per_second"]?.double
       latencyP99Nanoseconds = copy["latency_p99_ns"]?.uint64
+      requestSizeMedianBytes = copy["request_size_median_bytes"]?.uint64
+      requestSizeP90Bytes = copy["request_size_p90_bytes"]?.uint64
       if let tasks = copy["owner_tasks"]?.int { ownerTasks = tasks > 0 ? tasks : nil }
     }
     for warning in manifest["warnings"]?.array ?? [] {
@@ -214,7 +250,14 @@ public struct ExperimentSummary: Sendable, Hashable {
       peakWindowSeconds = bandwidth["window_seconds"]?.double
     }
     latencyP99Nanoseconds = analysis[path: "latency_ns", "p99"]?.uint64
-    if let decode = analysis[path: "phases", "decode"] { decodeRereadFactor = decode["reread_factor"]?.double }
+    requestSizeMedianBytes = analysis["request_size_median_bytes"]?.uint64 ?? requestSizeMedianBytes
+    requestSizeP90Bytes = analysis["request_size_p90_bytes"]?.uint64 ?? requestSizeP90Bytes
+    if let decode = analysis[path: "phases", "decode"] {
+      decodeRereadFactor = decode["reread_factor"]?.double
+      decodeBytes = decode["bytes"]?.uint64 ?? decodeBytes
+      loadUniqueBytes = analysis[path: "phases", "load", "unique_bytes"]?.uint64 ?? loadUniqueBytes
+    }
+    modelSizeBytes = modelSizeBytes ?? analysis["file_size"]?.uint64
     if let filter = analysis["filter"] {
       let pids = filter["pids"]?.array?.count ?? 0
       ownerTasks = pids > 0 ? pids : nil
@@ -234,4 +277,36 @@ public struct ExperimentSummary: Sendable, Hashable {
 
   /// Budget or lock bytes to plot against: achieved when verified, else requested.
   public var memoryBytes: UInt64? { achievedBytes ?? requestedBytes }
+
+  /// The decode re-read factor as the plots draw it: 1 where the decode phase read nothing
+  /// (nothing read again; its factor, 0 / 0 bytes, does not exist, but the run belongs on the
+  /// plot, beside calm runs whose decode phase read the load's last bytes once: 1.00).
+  public var plottedDecodeRereadFactor: Double? { decodeBytes == 0 ? 1 : decodeRereadFactor }
+
+  /// Passes over the weights in the decode phase: the prompt pass and the eval runs.
+  public var decodePasses: Int? { DecodePasses.count(evalRuns: evalRuns, promptTokens: promptTokens) }
+
+  /// Bytes the decode phase read again / model size / decode passes (0 when decode read nothing).
+  public var decodeSharePerPass: Double? {
+    DecodePasses.sharePerPass(decodeBytes: decodeBytes, loadUniqueBytes: loadUniqueBytes, modelBytes: modelSizeBytes, passes: decodePasses)
+  }
+
+  /// The row as the cliff rule sees it; nil for a run that did not finish, or a memory
+  /// configuration without bytes.
+  public var cliffRun: ThrashingCliff.Run? {
+    guard status == .ok else { return nil }
+    let memory: ThrashingCliff.Run.Memory
+    switch memoryKind {
+    case .none: memory = .unconstrained
+    case .budget:
+      guard let bytes = memoryBytes else { return nil }
+      memory = .budget(bytes)
+    case .lock:
+      guard let bytes = memoryBytes else { return nil }
+      memory = .lock(bytes)
+    }
+    return ThrashingCliff.Run(
+      label: label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
+      limitReached: budgetPressure?.wasReached)
+  }
 }

@@ -108,6 +108,11 @@ public struct ReportPage: Sendable {
         ("memory", Self.escape(SummaryTable.memory(row.memoryKind, row.requestedBytes, row.achievedBytes, BinaryUnit(forLargest: Double(row.memoryBytes ?? 0))))
           + (row.memoryKind == .none ? "" : " " + BinaryUnit(forLargest: Double(row.memoryBytes ?? 0)).name + " (asked / achieved)")))
       if let tokens = row.tokensPerSecond { facts.append(("tokens/s", formatFixed(tokens, 2))) }
+      var times: [String] = []
+      if let load = row.loadSeconds { times.append("load \(formatFixed(load, 2)) s (llama.cpp's load time: model load and warm-up)") }
+      if let total = row.inferenceSeconds, !row.inferenceIsWallTime { times.append("inference \(formatFixed(total, 2)) s (its total time, load left out)") }
+      if let wall = row.wallSeconds { times.append("wall \(formatFixed(wall, 2)) s (start to exit)") }
+      if !times.isEmpty { facts.append(("time", Self.escape(times.joined(separator: "; ")))) }
       if let operations = row.operations, let bytes = row.bytes {
         facts.append(("read", "\(HumanUnits.grouped(operations)) operations, \(HumanUnits.bytes(bytes))" + (row.rereadFactor.map { ", re-read ×" + formatFixed($0, 2) } ?? "")))
       }

@@ -20,6 +20,7 @@ extension SummaryTable {
           case "experiment", "label": cells.append(ReportText.csvField(group.label))
           case "memory_kind": cells.append(group.memoryKind.rawValue)
           case "memory_requested_bytes": cells.append(group.requestedBytes.map { String($0) } ?? "")
+          case "cliff_verdict": cells.append(group.verdict?.rawValue ?? "")
           default:
             guard field.isMeasurement, let spread = group.statistics[field.key] else {
               cells.append("")
@@ -51,6 +52,10 @@ extension SummaryTable {
     .object([
       ("format", .string("paramtrace-report")),
       ("version", .number(1)),
+      // Where the budgets start to thrash, by the rule `sweep --find-cliff` uses; null for none.
+      ("cliff", cliff.map { .object($0.jsonMembers) } ?? .null),
+      ("lock_cliff", lockCliff.map { .object($0.jsonMembers) } ?? .null),
+      ("thrash_share_threshold", .double(thrashShare)),
       (
         "columns",
         .array(
@@ -80,6 +85,7 @@ extension SummaryTable {
               ("memory_kind", .string(group.memoryKind.rawValue)),
               ("memory_bytes", .optional(group.memoryBytes)),
               ("memory_requested_bytes", .optional(group.requestedBytes)),
+              ("cliff_verdict", group.verdict.map { .string($0.rawValue) } ?? .null),
               (
                 "statistics",
                 .object(

@@ -1,12 +1,30 @@
 /// The report's table: one row per experiment, and the repetitions of each configuration
 /// (rows sharing a label) reduced to median and spread.
 public struct SummaryTable: Sendable {
-  /// One row per experiment, in the order given.
+  /// One row per experiment, in the order given, each with its configuration's cliff verdict.
   public var rows: [ExperimentSummary]
   /// One group per label, in the order the labels first appear.
   public var groups: [ReportGroup]
+  /// Share of the model re-read per decode pass above which a configuration thrashes.
+  public var thrashShare: Double
+  /// Every memory configuration judged by the cliff rule (`ThrashingCliff`).
+  public var configurations: [ThrashingCliff.Configuration]
+  /// The cliff among the budgets, and among the locks; nil when the runs show none.
+  public var cliff: ThrashingCliff?
+  public var lockCliff: ThrashingCliff?
 
-  public init(rows: [ExperimentSummary]) {
+  /// - Parameter thrashShare: the sweep's threshold, or `report --thrash-share`.
+  public init(rows: [ExperimentSummary], thrashShare: Double = ThrashingCliff.defaultThreshold) {
+    self.thrashShare = thrashShare
+    let runs = rows.compactMap(\.cliffRun)
+    configurations = ThrashingCliff.configurations(runs, threshold: thrashShare)
+    cliff = ThrashingCliff(runs, threshold: thrashShare)
+    lockCliff = ThrashingCliff(runs, threshold: thrashShare, locks: true)
+    var rows = rows
+    for index in rows.indices {
+      guard let memory = rows[index].cliffRun?.memory, memory != .unconstrained else { continue }
+      rows[index].cliffVerdict = configurations.first { $0.memory == memory }?.verdict
+    }
     self.rows = rows
     var order: [String] = []
     var members: [String: [ExperimentSummary]] = [:]
@@ -37,6 +55,8 @@ public struct ReportGroup: Sendable {
   public var requestedBytes: UInt64?
   /// Median and spread of each measured column that has a value in an ok row, by key.
   public var statistics: [String: ReportSpread]
+  /// The configuration's cliff verdict (of its memory), when judged.
+  public var verdict: ThrashingCliff.Verdict?
 
   init(label: String, rows: [ExperimentSummary]) {
     self.label = label
@@ -46,6 +66,7 @@ public struct ReportGroup: Sendable {
     memoryKind = rows.first?.memoryKind ?? .none
     memoryBytes = rows.lazy.compactMap(\.memoryBytes).first
     requestedBytes = rows.lazy.compactMap(\.requestedBytes).first
+    verdict = rows.lazy.compactMap(\.cliffVerdict).first
     statistics = [:]
     for field in ReportField.measurements {
       let values = ok.map { field.value($0) }.filter { $0 != .absent }

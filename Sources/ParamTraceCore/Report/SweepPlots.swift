@@ -1,17 +1,15 @@
 /// Plots across experiments: tokens/s and re-read factor against the memory budget (or the
 /// locked memory), where the thrashing cliff shows.
 public enum SweepPlots {
-  /// Two plots per kind of memory pressure present (budget, lock); none without any.
-  ///
-  /// - Parameter measuredCliff: the largest budget that thrashed and the smallest that did
-  ///   not, as `sweep --find-cliff` found them; without it the band marks the largest jump
-  ///   between neighbouring budgets.
-  public static func plots(_ table: SummaryTable, measuredCliff: (thrashing: UInt64, calm: UInt64)? = nil, id: String = "sweep") -> [Plot] {
+  /// Two plots per kind of memory pressure present (budget, lock); none without any. The
+  /// yellow band is the table's cliff (`SummaryTable.cliff`, `lockCliff`): the rule
+  /// `sweep --find-cliff` narrows by, so a report of separate runs and a sweep's own page agree.
+  public static func plots(_ table: SummaryTable, id: String = "sweep") -> [Plot] {
     var plots: [Plot] = []
     for kind in [ExperimentSummary.MemoryKind.budget, .lock] {
       let rows = table.rows.filter { $0.memoryKind == kind && $0.memoryBytes != nil }
       guard !rows.isEmpty else { continue }
-      plots += pair(table, kind: kind, rows: rows, measuredCliff: kind == .budget ? measuredCliff : nil, id: "\(id)-\(kind.rawValue)")
+      plots += pair(table, kind: kind, rows: rows, cliff: kind == .budget ? table.cliff : table.lockCliff, id: "\(id)-\(kind.rawValue)")
     }
     return plots
   }
@@ -23,33 +21,45 @@ public enum SweepPlots {
     var label: String
   }
 
-  static func medians(_ table: SummaryTable, kind: ExperimentSummary.MemoryKind, key: String) -> [Median] {
+  /// Per configuration of `kind`, the median of `value` over its finished runs.
+  static func medians(_ table: SummaryTable, kind: ExperimentSummary.MemoryKind, _ value: (ExperimentSummary) -> Double?) -> [Median] {
     table.groups.compactMap { group in
-      guard group.memoryKind == kind, let bytes = group.memoryBytes, let value = group.statistics[key]?.median.number else { return nil }
-      return Median(bytes: Double(bytes), value: value, label: group.label)
+      let values = table.rows.filter { $0.label == group.label && $0.status == .ok }.compactMap(value)
+      guard group.memoryKind == kind, let bytes = group.memoryBytes, let middle = median(of: values) else { return nil }
+      return Median(bytes: Double(bytes), value: middle, label: group.label)
     }.sorted { $0.bytes < $1.bytes }
   }
 
   /// The median of `values` (mean of the two middle ones for an even count); nil when empty.
-  static func median(of values: [Double]) -> Double? {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return nil }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  static func median(of values: [Double]) -> Double? { ThrashingCliff.median(values) }
+
+  /// `between cg4000 (3.91 GiB), which thrashes, and cg4200 (4.10 GiB), which is calm:
+  /// tokens/s 0.51 → 5.47, decode re-read per pass 790.0% → 0.0%`, and the rule.
+  static func cliffWords(_ cliff: ThrashingCliff) -> String {
+    func side(_ configuration: ThrashingCliff.Configuration) -> String {
+      configuration.label + (configuration.bytes.map { " (\(HumanUnits.bytes($0)))" } ?? "")
+    }
+    var changes: [String] = []
+    if let a = cliff.thrashing.tokensPerSecond, let b = cliff.calm.tokensPerSecond {
+      changes.append("tokens/s \(formatFixed(a, 2)) → \(formatFixed(b, 2))")
+    }
+    if cliff.thrashing.sharePerPass, cliff.calm.sharePerPass, let a = cliff.thrashing.thrashShare, let b = cliff.calm.thrashShare {
+      changes.append("decode re-read per pass \(formatFixed(a * 100, 1))% → \(formatFixed(b * 100, 1))% of the model")
+    }
+    return "between \(side(cliff.thrashing)), which \(cliff.thrashing.verdict == .slowedDown ? "slows down" : "thrashes"), and \(side(cliff.calm)), which is calm"
+      + (changes.isEmpty ? "" : ": " + changes.joined(separator: ", ")) + " (\(cliff.ruleDescription))"
   }
 
-  /// The largest jump between neighbouring configurations (by memory), when it is at least 1.5×.
-  static func cliff(_ medians: [Median]) -> (lower: Median, upper: Median, ratio: Double)? {
-    var best: (Median, Median, Double)?
-    for (a, b) in zip(medians, medians.dropFirst()) where a.value > 0 && b.value > 0 && a.bytes < b.bytes {
-      let ratio = max(a.value / b.value, b.value / a.value)
-      if ratio >= 1.5, ratio > (best?.2 ?? 0) { best = (a, b, ratio) }
-    }
-    return best
+  /// Runs whose budget was never reached measured no pressure: the reader must know which
+  /// dots those are.
+  static func unreachedNote(_ rows: [ExperimentSummary]) -> String {
+    let unreached = rows.filter { $0.budgetPressure?.verdict == .noPressure }.map(\.experiment)
+    guard !unreached.isEmpty else { return "" }
+    return " Never reached their memory limit (no pressure): " + unreached.joined(separator: ", ") + "."
   }
 
   static func pair(
-    _ table: SummaryTable, kind: ExperimentSummary.MemoryKind, rows: [ExperimentSummary], measuredCliff: (thrashing: UInt64, calm: UInt64)?,
-    id: String
+    _ table: SummaryTable, kind: ExperimentSummary.MemoryKind, rows: [ExperimentSummary], cliff: ThrashingCliff?, id: String
   ) -> [Plot] {
     let what = kind == .budget ? "memory budget" : "memory locked"
     let unconstrained = table.rows.filter { $0.memoryKind == .none && $0.status == .ok }
@@ -64,22 +74,14 @@ public enum SweepPlots {
       ? PlotAxis(label: what, lower: low / 1.3, upper: high * 1.3, scale: .log2, format: .bytes)
       : PlotAxis(label: what, lower: 0, upper: high * 1.1, format: .bytes)
 
-    let reread = medians(table, kind: kind, key: "reread_factor")
-    let decodeReread = medians(table, kind: kind, key: "decode_reread_factor")
-    let tokens = medians(table, kind: kind, key: "tokens_per_s")
-    let cliffSource = !decodeReread.isEmpty ? ("decode re-read factor", decodeReread) : !reread.isEmpty ? ("re-read factor", reread) : ("tokens/s", tokens)
-    let cliffFound = cliff(cliffSource.1)
+    let reread = medians(table, kind: kind) { $0.rereadFactor }
+    let decodeReread = medians(table, kind: kind) { $0.plottedDecodeRereadFactor }
+    let tokens = medians(table, kind: kind) { $0.tokensPerSecond }
     var shared: [PlotMark] = []
     var cliffNote = ""
-    if let measuredCliff {
-      shared.append(
-        PlotMark("cliff", color: PlotPalette.cliff, .band(Double(measuredCliff.thrashing), Double(measuredCliff.calm), label: "cliff")))
-      cliffNote =
-        " Yellow band: the cliff as the sweep narrowed it, between \(HumanUnits.bytes(measuredCliff.thrashing)) (thrashes) and \(HumanUnits.bytes(measuredCliff.calm)) (does not)."
-    } else if let cliffFound {
-      shared.append(PlotMark("cliff", color: PlotPalette.cliff, .band(cliffFound.lower.bytes, cliffFound.upper.bytes, label: "cliff")))
-      cliffNote =
-        " Yellow band: the largest change between neighbouring \(kind == .budget ? "budgets" : "locks"), \(cliffSource.0) ×\(formatFixed(cliffFound.ratio, 1)) between \(HumanUnits.bytes(cliffFound.lower.bytes)) and \(HumanUnits.bytes(cliffFound.upper.bytes))."
+    if let cliff, let low = cliff.thrashing.bytes, let high = cliff.calm.bytes {
+      shared.append(PlotMark("cliff", color: PlotPalette.cliff, .band(Double(min(low, high)), Double(max(low, high)), label: "cliff")))
+      cliffNote = " Yellow band: the cliff, " + Self.cliffWords(cliff) + "."
     }
     if let modelSize {
       shared.append(PlotMark("model size", color: PlotPalette.extent, .verticalRule(Double(modelSize), label: "model " + HumanUnits.bytes(modelSize)), dashed: true))
@@ -89,6 +91,7 @@ public enum SweepPlots {
     let runsNote =
       "Each dot is one run (\(rows.count) runs, \(configurations) configurations\(failed.isEmpty ? "" : ", \(failed.count) failed: × at 0")); the line joins the medians."
       + (logScale ? " Memory on a log scale." : "")
+      + Self.unreachedNote(rows)
 
     func runMarks(_ value: (ExperimentSummary) -> Double?, name: String, color: String) -> PlotMark {
       PlotMark(
@@ -124,21 +127,22 @@ public enum SweepPlots {
           x: xAxis, y: PlotAxis(label: "tokens/s", lower: 0, upper: (tokenValues.max() ?? 1) * 1.12), marks: marks))
     }
     let rereadValues =
-      rows.compactMap(\.rereadFactor) + rows.compactMap(\.decodeRereadFactor) + [Self.median(of: unconstrained.compactMap(\.rereadFactor))].compactMap { $0 }
+      rows.compactMap(\.rereadFactor) + rows.compactMap(\.plottedDecodeRereadFactor) + [Self.median(of: unconstrained.compactMap(\.rereadFactor))].compactMap { $0 }
     if rereadValues.isEmpty {
       plots.append(.empty(id: "\(id)-reread", title: "Re-read factor against the \(what)", message: "no analysis: re-read factors are unknown"))
     } else {
       var marks = shared + [runMarks({ $0.rereadFactor }, name: "runs (whole run)", color: PlotPalette.runs)]
       marks.append(PlotMark("whole run (median)", color: PlotPalette.load, .line(median(reread))))
       if !decodeReread.isEmpty {
-        marks.append(runMarks({ $0.decodeRereadFactor }, name: "runs (decode)", color: "#f2a58f"))
+        marks.append(runMarks({ $0.plottedDecodeRereadFactor }, name: "runs (decode)", color: "#f2a58f"))
         marks.append(PlotMark("decode phase (median)", color: PlotPalette.decode, .line(median(decodeReread))))
       }
       marks += unconstrainedRule({ $0.rereadFactor }) { formatFixed($0, 2) + "×" } + failedMarks
       plots.append(
         Plot(
           id: "\(id)-reread", title: "Re-read factor against the \(what)",
-          caption: "Bytes read / unique bytes: 1 = every byte read once; N = the model read N times over. " + runsNote + cliffNote, x: xAxis,
+          caption: "Bytes read / unique bytes: 1 = every byte read once; N = the model read N times over"
+            + (decodeReread.isEmpty ? ". " : "; a decode phase that read nothing is drawn at 1 (nothing read again). ") + runsNote + cliffNote, x: xAxis,
           y: PlotAxis(label: "re-read factor", lower: 0, upper: max(rereadValues.max() ?? 1, 1) * 1.12), marks: marks))
     }
     return plots

@@ -1,6 +1,34 @@
-/// Finds model files among a process's mappings (`/proc/PID/maps`), for `record` without
-/// `--model`.
+/// Finds the model file for `record` and `sweep` without `--model`: on the workload's command
+/// line before it runs, else among its mappings (`/proc/PID/maps`) after.
 public enum ModelFileDiscovery {
+  /// The model the workload's command names, when it names one that `isFile` accepts (a
+  /// regular file, relative paths from the working directory): the value of llama.cpp's
+  /// `-m`/`--model` (`-m PATH`, `--model PATH`, `--model=PATH`), else the first argument that
+  /// ends in `.gguf` or `.safetensors` (`paramtrace replay twin.gguf`). A split GGUF names its
+  /// first part: only that file is the model then.
+  public static func modelPath(inCommand command: [String], isFile: (String) -> Bool) -> String? {
+    if let named = modelFlagValues(inCommand: command).first(where: isFile) { return named }
+    return command.dropFirst().first { argument in
+      let lower = argument.lowercased()
+      return (lower.hasSuffix(".gguf") || lower.hasSuffix(".safetensors")) && isFile(argument)
+    }
+  }
+
+  /// The values of `-m`/`--model` in the command, in order, whether or not they exist (for an
+  /// error that names the path the workload was given).
+  public static func modelFlagValues(inCommand command: [String]) -> [String] {
+    var values: [String] = []
+    let arguments = command.dropFirst()
+    for (index, argument) in zip(arguments.indices, arguments) {
+      if argument == "-m" || argument == "--model", index + 1 < command.endIndex {
+        values.append(command[index + 1])
+      } else if argument.hasPrefix("--model=") {
+        values.append(String(argument.dropFirst("--model=".count)))
+      }
+    }
+    return values.filter { !$0.isEmpty }
+  }
+
   /// Paths of mapped files that are model weights: `.gguf`, `.safetensors`, `.bin`/`.pt`
   /// weights, in first-mapped order, without duplicates.
   public static func modelPaths(inMaps maps: String) -> [String] {

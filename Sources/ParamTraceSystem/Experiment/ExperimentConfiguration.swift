@@ -8,6 +8,8 @@ public struct ExperimentConfiguration: Sendable {
   public var outputDirectory: String
   /// The model file; found from the workload's mappings when nil.
   public var model: String?
+  /// Where `model` came from, for the manifest: `--model`, or `the workload's command line`.
+  public var modelSource = "--model"
   /// Memory limit of the workload's own cgroup (`--budget`).
   public var budgetBytes: UInt64?
   /// Memory to lock in a helper process (`--lock`, the notebook's mem_locker).
@@ -40,6 +42,22 @@ public struct ExperimentConfiguration: Sendable {
     self.outputDirectory = outputDirectory
     self.executablePath = executablePath
     self.toolVersion = toolVersion
+  }
+
+  /// `--model`, else the model the workload's command names (`ModelFileDiscovery`).
+  public mutating func takeModelFromCommandIfMissing() {
+    guard model == nil, let found = ModelFileDiscovery.modelPath(inCommand: command, isFile: isRegularFile) else { return }
+    model = found
+    modelSource = "the workload's command line"
+  }
+
+  /// What to say when `--cold` has no model (the exit-64 message of `record` and `sweep`):
+  /// the `-m` path that is no file, or where a model can be named.
+  public static func coldNeedsAModel(command: [String]) -> String {
+    if let named = ModelFileDiscovery.modelFlagValues(inCommand: command).first {
+      return "--cold evicts the model's pages, but the workload's model \(named) is not a file (from the working directory): fix the path, or give --model PATH."
+    }
+    return "--cold evicts the model's pages, but no model is named: give --model PATH, or name it in the workload's command (-m PATH, --model PATH, or an existing .gguf or .safetensors path); or drop the whole page cache with --drop-caches."
   }
 
   /// The memory configuration in words, for reports: `budget 3.00 GiB`, `lock 20.00 GiB`, `none`.

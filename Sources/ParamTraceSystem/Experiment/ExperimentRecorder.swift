@@ -13,6 +13,8 @@ public struct ExperimentOutcome: Sendable {
   public var interrupted: Bool
   /// Problems to show the user (lost events, budget not reached, workload failed…).
   public var warnings: [String]
+  /// Whether the cgroup budget was ever reached; nil without `--budget`.
+  public var budgetPressure: BudgetPressure?
 }
 
 /// Runs one experiment (DESIGN.md "Experiments"): checks everything first, starts cold,
@@ -22,8 +24,12 @@ public struct ExperimentOutcome: Sendable {
 /// experiment directory.
 public enum ExperimentRecorder {
   /// Runs the experiment; `log` receives progress lines.
-  public static func run(_ configuration: ExperimentConfiguration, log: (String) -> Void) throws -> ExperimentOutcome {
+  public static func run(_ asked: ExperimentConfiguration, log: (String) -> Void) throws -> ExperimentOutcome {
     _ = paramtrace_install_stop_handlers()
+    // A model the command names is known before the run: its disk is traced, --cold evicts it.
+    var configuration = asked
+    configuration.takeModelFromCommandIfMissing()
+    if asked.model == nil, let model = configuration.model { log("model from the workload's command line: \(model)") }
     let directory = configuration.outputDirectory
     try preflight(configuration)
     // The model decides which disk to trace; without --model, the disk of the working
@@ -123,6 +129,7 @@ public enum ExperimentRecorder {
     }
     try? tracer.mark("paramtrace workload end")
     let cgroupStatistics = cgroup?.statistics()
+    let pressure = cgroupStatistics.flatMap { cgroup?.pressure(statistics: $0) }
     // The lock must still hold at the end (the OOM killer may have taken the helper).
     var lockedAtEnd: UInt64?
     if let locker {
@@ -176,6 +183,7 @@ public enum ExperimentRecorder {
       // llama.cpp's load time (MAP_POPULATE reads the whole file) marks where decode begins.
       if let load = timings.loadMilliseconds {
         options.decodeFromNanoseconds = result.startMonotonicNanoseconds + UInt64(load * 1e6)
+        options.decodeFromSource = "llama.cpp's load time, \(formatFixed(load, 2)) ms after the workload started"
       }
       analysis = try analyze(recording, options: options)
       var unfiltered = options
@@ -195,6 +203,9 @@ public enum ExperimentRecorder {
     }
     if timings.isEmpty { warnings.append("No llama.cpp timing lines in the workload's output: tokens/s is absent.") }
     if interrupted { warnings.append("Interrupted by a signal: the run is incomplete.") }
+    if let pressure, pressure.verdict == .noPressure {
+      warnings.append("Budget: \(pressure.sentence). Lower --budget to measure pressure.")
+    }
     if let analysis, let fileOnly, fileOnly.bytes > analysis.figures.bytes {
       let share = Double(fileOnly.bytes - analysis.figures.bytes) / Double(max(fileOnly.bytes, 1)) * 100
       if share > 1 {
@@ -218,8 +229,8 @@ public enum ExperimentRecorder {
 
     let manifest = ManifestBuilder.build(
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
-      locker: locker, lockedAtEnd: lockedAtEnd, recording: recording, workload: result, timings: timings, memory: memoryJSON,
-      analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings)
+      locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
+      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
@@ -227,7 +238,7 @@ public enum ExperimentRecorder {
     }
     return ExperimentOutcome(
       directory: directory, manifest: manifest, analysis: analysis, workload: result, timings: timings, interrupted: interrupted,
-      warnings: warnings)
+      warnings: warnings, budgetPressure: pressure)
   }
 
   // MARK: - Steps
@@ -237,9 +248,7 @@ public enum ExperimentRecorder {
       throw ExperimentError("record needs root: it traces the block layer (tracefs), sets cgroup limits and drops caches. Run it with sudo.")
     }
     guard !configuration.command.isEmpty else { throw ExperimentError("no workload: put the command after --, e.g. record --out run1 -- ./llama-cli -m model.gguf -n 64") }
-    if configuration.cold, configuration.model == nil {
-      throw ExperimentError("--cold evicts the model's pages, so it needs --model PATH (or use --drop-caches to drop everything).")
-    }
+    if configuration.cold, configuration.model == nil { throw ExperimentError(ExperimentConfiguration.coldNeedsAModel(command: configuration.command)) }
     if configuration.budgetBytes != nil, configuration.lockBytes != nil {
       throw ExperimentError("--budget and --lock exclude each other: choose the cgroup limit (precise) or the memory lock (the notebook's way).")
     }

@@ -9,7 +9,7 @@ enum ManifestBuilder {
   static func build(
     configuration: ExperimentConfiguration, disk: DeviceNumber, modelPath: String?,
     modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
-    lockedAtEnd: UInt64?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
+    lockedAtEnd: UInt64?, pressure: BudgetPressure?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
     memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, interrupted: Bool, warnings: [String]
   ) -> JSONValue {
     let details = modelExtents?.details
@@ -36,8 +36,11 @@ enum ManifestBuilder {
     ]
     members.append(("configuration", configurationJSON(configuration)))
     members.append(("environment", environmentJSON(disk: disk, details: details)))
-    members.append(("model", modelJSON(modelPath: modelPath, modelExtents: modelExtents)))
+    let modelSource = configuration.model != nil ? configuration.modelSource : modelPath != nil ? "the workload's mappings" : nil
+    members.append(("model", modelJSON(modelPath: modelPath, source: modelSource, modelExtents: modelExtents)))
     members.append(("budget", budget))
+    // Did the budget bite? Null without a cgroup budget (a lock has no limit counter).
+    members.append(("budget_pressure", pressure?.json ?? .null))
     members.append(("trace", traceJSON(recording)))
     members.append(("workload", workloadJSON(workload)))
     members.append(("timings", timingsJSON(timings)))
@@ -75,8 +78,9 @@ enum ManifestBuilder {
     return .object(members)
   }
 
-  static func modelJSON(modelPath: String?, modelExtents: (map: FileExtentMap, details: FileExtentDetails)?) -> JSONValue {
+  static func modelJSON(modelPath: String?, source: String?, modelExtents: (map: FileExtentMap, details: FileExtentDetails)?) -> JSONValue {
     var members: [(String, JSONValue)] = [("path", modelPath.map { JSONValue.string($0) } ?? .null)]
+    members.append(("source", source.map { JSONValue.string($0) } ?? .null))
     members.append(("size_bytes", .optional(modelExtents?.map.contentSize)))
     members.append(("extent_count", .optional(modelExtents?.map.extents.count)))
     var extents = JSONValue.null
@@ -162,7 +166,9 @@ enum ManifestBuilder {
       ("logical_sequential_percent", f.logicalGaps.map { .double($0.percent($0.sequential)) } ?? .null),
       ("average_bytes_per_second", .optional(f.averageBytesPerSecond)), ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
       ("latency_p99_ns", .optional(f.latency?.p99)),
+      ("request_size_median_bytes", .optional(f.sizes.medianBytes)), ("request_size_p90_bytes", .optional(f.sizes.p90Bytes)),
       ("decode_bytes", .optional(analysis.phases?.decode.bytes)),
+      ("load_unique_bytes", .optional(analysis.phases?.load.uniqueBytes)),
       ("decode_reread_factor", .optional(analysis.phases?.decode.rereadFactor)),
       ("file_bytes_any_owner", .optional(fileOnly?.bytes)),
       ("owner_tasks", .number(analysis.options.filter.pids.count)),

@@ -42,6 +42,18 @@ public struct MemoryPoint: Sendable, Hashable {
     }
     return points.isEmpty ? nil : points
   }
+
+  /// The unit to print a sweep's budgets in: the smallest one the list was written in
+  /// (`4200MiB,4000MiB`: MiB), so a budget the sweep adds between them reads like the user's
+  /// own (4100 MiB, not 4.00 GiB); GiB when the list names no size.
+  public static func displayUnit(ofList text: String) -> ByteSize.Unit {
+    let units = text.split(separator: ",").compactMap { word -> ByteSize.Unit? in
+      let word = trimmedSpaces(word)
+      guard word != "0", word != "none", let unit = ByteSize.unit(of: word) else { return nil }
+      return unit
+    }
+    return units.min { $0.bytes < $1.bytes } ?? ByteSize.Unit(name: "GiB", bytes: 1 << 30)
+  }
 }
 
 /// A sweep: one command, several memory points, several repetitions.
@@ -54,9 +66,10 @@ public struct SweepConfiguration: Sendable {
   public var findCliff = false
   /// Stop narrowing when the two are this close.
   public var cliffResolutionBytes: UInt64 = 64 << 20
-  /// A run thrashes when decode re-reads more than this share of the model per token (or,
-  /// without token counts, when its re-read factor exceeds 1 + this).
-  public var thrashShare = 0.10
+  /// A run thrashes when its decode phase re-reads more than this share of the model per decode
+  /// pass (or, without a decode phase, when its re-read factor exceeds 1 + this), or when its
+  /// tokens/s drop by more than a third (`ThrashingCliff`).
+  public var thrashShare = ThrashingCliff.defaultThreshold
 
   public init(experiment: ExperimentConfiguration, points: [MemoryPoint], repetitions: Int) {
     self.experiment = experiment

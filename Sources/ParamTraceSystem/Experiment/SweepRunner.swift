@@ -12,11 +12,28 @@ public struct SweepRun: Sendable {
   public var error: String?
   /// Decode tokens per second, when the workload printed timing lines.
   public var tokensPerSecond: Double?
-  /// Bytes of the model re-read per decode token, as a share of the model (or the re-read
-  /// factor minus one without token counts).
-  public var thrashShare: Double?
+  /// Passes over the weights in the decode phase (the prompt pass and the eval runs).
+  public var decodePasses: Int?
+  /// Bytes the decode phase read again / model size / decode passes (`DecodePasses`); nil without a decode phase.
+  public var decodeSharePerPass: Double?
   /// Re-read factor of the whole run.
   public var rereadFactor: Double?
+  /// Whether the budget was ever reached (`BudgetPressure`); nil without a cgroup budget.
+  public var budgetPressure: BudgetPressure?
+
+  /// The run as the cliff rule sees it (the budget as asked); nil unless it finished.
+  public var cliffRun: ThrashingCliff.Run? {
+    guard status == .ok else { return nil }
+    let memory: ThrashingCliff.Run.Memory
+    switch (point.kind, point.bytes) {
+    case (.budget, let bytes?): memory = .budget(bytes)
+    case (.lock, let bytes?): memory = .lock(bytes)
+    default: memory = .unconstrained
+    }
+    return ThrashingCliff.Run(
+      label: point.label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
+      limitReached: budgetPressure?.wasReached)
+  }
 }
 
 /// Progress of a sweep, for the terminal.
@@ -108,20 +125,26 @@ public enum SweepRunner {
   /// The budget halfway between the largest budget that thrashes and the smallest that does
   /// not, rounded to MiB; nil when they are within the resolution (or no such pair exists).
   public static func nextCliffBudget(_ runs: [SweepRun], _ configuration: SweepConfiguration) -> UInt64? {
-    guard let bounds = cliffBounds(runs, thrashShare: configuration.thrashShare) else { return nil }
-    guard bounds.high - bounds.low > configuration.cliffResolutionBytes else { return nil }
-    let middle = (bounds.low + bounds.high) / 2
-    return max(bounds.low + (1 << 20), middle / (1 << 20) * (1 << 20))
+    guard let cliff = cliff(runs, thrashShare: configuration.thrashShare), let low = cliff.thrashing.bytes, let high = cliff.calm.bytes
+    else { return nil }
+    guard high - low > configuration.cliffResolutionBytes else { return nil }
+    let middle = (low + high) / 2
+    return max(low + (1 << 20), middle / (1 << 20) * (1 << 20))
   }
 
-  /// The largest budget that thrashes and the smallest larger one that does not.
-  public static func cliffBounds(_ runs: [SweepRun], thrashShare: Double) -> (low: UInt64, high: UInt64)? {
-    let measured = runs.filter { $0.status == .ok && $0.point.kind == .budget && $0.thrashShare != nil }
-    let thrashing = measured.filter { $0.thrashShare! > thrashShare }.compactMap(\.point.bytes)
-    guard let low = thrashing.max() else { return nil }
-    let calm = measured.filter { $0.thrashShare! <= thrashShare }.compactMap(\.point.bytes).filter { $0 > low }
-    guard let high = calm.min() else { return nil }
-    return (low, high)
+  /// The largest budget that thrashes and the smallest larger one that is calm, by the rule
+  /// `report` uses too (`ThrashingCliff`).
+  public static func cliff(_ runs: [SweepRun], thrashShare: Double) -> ThrashingCliff? {
+    ThrashingCliff(runs.compactMap(\.cliffRun), threshold: thrashShare)
+  }
+
+  /// Every memory configuration of the runs with its verdict, by label.
+  public static func verdicts(_ runs: [SweepRun], thrashShare: Double) -> [String: ThrashingCliff.Verdict] {
+    var verdicts: [String: ThrashingCliff.Verdict] = [:]
+    for configuration in ThrashingCliff.configurations(runs.compactMap(\.cliffRun), threshold: thrashShare) where configuration.memory != .unconstrained {
+      verdicts[configuration.label] = configuration.verdict
+    }
+    return verdicts
   }
 
   // MARK: - Runs on disk
@@ -145,20 +168,18 @@ public enum SweepRunner {
     rmdir(directory)
   }
 
+  /// The figures the sweep decides by, read from the manifest as `report` reads them.
   static func fill(_ run: inout SweepRun, _ manifest: JSONValue) {
-    run.tokensPerSecond = manifest["timings"]?["eval_tokens_per_second"]?.double
-    run.rereadFactor = manifest["analysis"]?["reread_factor"]?.double
-    let modelSize = manifest["model"]?["size_bytes"]?.double
-    let decodeBytes = manifest["analysis"]?["decode_bytes"]?.double
-    let tokens = manifest["timings"]?["eval_tokens"]?.double
-    if let modelSize, let decodeBytes, let tokens, modelSize > 0, tokens > 0 {
-      run.thrashShare = decodeBytes / modelSize / tokens
-    } else if let reread = run.rereadFactor {
-      run.thrashShare = max(0, reread - 1)
-    }
+    let row = ExperimentSummary(experiment: run.directory, label: run.point.label, manifest: manifest, analysis: nil, sweepStatus: .ok)
+    run.tokensPerSecond = row.tokensPerSecond
+    run.rereadFactor = row.rereadFactor
+    run.decodePasses = row.decodePasses
+    run.decodeSharePerPass = row.decodeSharePerPass
+    run.budgetPressure = row.budgetPressure
   }
 
   static func writeSweepFile(_ configuration: SweepConfiguration, _ runs: [SweepRun]) throws {
+    let verdicts = verdicts(runs, thrashShare: configuration.thrashShare)
     let document = JSONValue.object([
       ("format", .string("paramtrace-sweep")),
       ("version", .number(1)),
@@ -172,6 +193,7 @@ public enum SweepRunner {
       ),
       ("repeat", .number(configuration.repetitions)),
       ("find_cliff", .bool(configuration.findCliff)),
+      ("thrash_share_threshold", .double(configuration.thrashShare)),
       ("cliff", cliffJSON(runs, configuration)),
       (
         "runs",
@@ -181,7 +203,10 @@ public enum SweepRunner {
               ("directory", .string(run.directory)), ("label", .string(run.point.label)), ("kind", .string(run.point.kind.rawValue)),
               ("bytes", .optional(run.point.bytes)), ("repetition", .number(run.repetition)), ("status", .string(run.status.rawValue)),
               ("error", run.error.map { .string($0) } ?? .null), ("tokens_per_second", .optional(run.tokensPerSecond)),
-              ("reread_factor", .optional(run.rereadFactor)), ("thrash_share", .optional(run.thrashShare)),
+              ("reread_factor", .optional(run.rereadFactor)), ("decode_passes", .optional(run.decodePasses)),
+              ("decode_reread_per_pass", .optional(run.decodeSharePerPass)),
+              ("budget_pressure", run.budgetPressure.map { .string($0.verdict.rawValue) } ?? .null),
+              ("verdict", verdicts[run.point.label].map { .string($0.rawValue) } ?? .null),
             ])
           })
       ),
@@ -192,20 +217,9 @@ public enum SweepRunner {
   }
 
   static func cliffJSON(_ runs: [SweepRun], _ configuration: SweepConfiguration) -> JSONValue {
-    guard let bounds = cliffBounds(runs, thrashShare: configuration.thrashShare) else { return .null }
-    func at(_ bytes: UInt64) -> [SweepRun] { runs.filter { $0.point.kind == .budget && $0.point.bytes == bytes && $0.status == .ok } }
-    func median(_ values: [Double]) -> Double? {
-      guard !values.isEmpty else { return nil }
-      let sorted = values.sorted()
-      return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-    return .object([
-      ("thrashing_budget_bytes", .number(bounds.low)), ("calm_budget_bytes", .number(bounds.high)),
-      ("resolution_bytes", .number(configuration.cliffResolutionBytes)), ("thrash_share_threshold", .double(configuration.thrashShare)),
-      ("tokens_per_second_thrashing", .optional(median(at(bounds.low).compactMap(\.tokensPerSecond)))),
-      ("tokens_per_second_calm", .optional(median(at(bounds.high).compactMap(\.tokensPerSecond)))),
-      ("reread_per_token_thrashing", .optional(median(at(bounds.low).compactMap(\.thrashShare)))),
-      ("reread_per_token_calm", .optional(median(at(bounds.high).compactMap(\.thrashShare)))),
-    ])
+    guard let cliff = cliff(runs, thrashShare: configuration.thrashShare) else { return .null }
+    var members = cliff.jsonMembers
+    members.append(("resolution_bytes", .number(configuration.cliffResolutionBytes)))
+    return .object(members)
   }
 }

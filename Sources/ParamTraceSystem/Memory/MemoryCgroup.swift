@@ -1,3 +1,4 @@
+import ParamTraceCore
 import Synchronization
 import SystemPackage
 
@@ -113,7 +114,7 @@ public final class MemoryCgroup: @unchecked Sendable {
 
   /// The cgroup's counters in bytes or counts: every `memory.stat` key as the kernel names it,
   /// plus whole files by name — v1: `memory.usage_in_bytes`, `memory.max_usage_in_bytes`,
-  /// `memory.failcnt`, `memory.limit_in_bytes` (and `memory.memsw.*`); v2: `memory.current`,
+  /// `memory.failcnt`, `memory.limit_in_bytes` (and `memory.memsw.*`), `memory.oom_control.<key>`; v2: `memory.current`,
   /// `memory.peak`, `memory.max`, `memory.swap.*`, and `memory.events.<key>` for each
   /// `memory.events` line. `max` (no limit) is `UInt64.max`. Files that are missing are left out.
   public func statistics() -> [String: UInt64] { Self.readStatistics(layout: layout, path: path) }
@@ -163,17 +164,16 @@ public final class MemoryCgroup: @unchecked Sendable {
   }
 
   /// The most memory ever charged: v2 `memory.peak` (Linux 5.19+), v1 `memory.max_usage_in_bytes`.
-  public static func peakBytes(in statistics: [String: UInt64]) -> UInt64? {
-    statistics["memory.peak"] ?? statistics["memory.max_usage_in_bytes"]
-  }
+  public static func peakBytes(in statistics: [String: UInt64]) -> UInt64? { BudgetPressure.peakBytes(in: statistics) }
 
   /// How often the limit was hit (reclaim forced by it): v2 `memory.events` `max`; v1
   /// `memory.failcnt` plus `memory.memsw.failcnt` (with swap excluded, the memory+swap counter
   /// is charged first and reaches the same limit first, so its failures are the hits).
-  public static func limitHits(in statistics: [String: UInt64]) -> UInt64? {
-    if let events = statistics["memory.events.max"] { return events }
-    guard let failures = statistics["memory.failcnt"] else { return nil }
-    return failures + (statistics["memory.memsw.failcnt"] ?? 0)
+  public static func limitHits(in statistics: [String: UInt64]) -> UInt64? { BudgetPressure.limitHits(in: statistics)?.count }
+
+  /// Whether the limit was ever reached, from the counters at the end of the run.
+  public func pressure(statistics: [String: UInt64]) -> BudgetPressure? {
+    BudgetPressure(statistics: statistics, limitBytes: achievedLimitBytes)
   }
 
   /// The statistics of the cgroup at `path` (see `statistics()`); tests pass a fake directory.
@@ -186,6 +186,10 @@ public final class MemoryCgroup: @unchecked Sendable {
         "memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.failcnt", "memory.limit_in_bytes",
         "memory.memsw.usage_in_bytes", "memory.memsw.max_usage_in_bytes", "memory.memsw.failcnt", "memory.memsw.limit_in_bytes",
       ]
+      // `oom_kill_disable 0`, `under_oom 0`, `oom_kill N` (Linux 4.13+).
+      for (key, value) in KernelFile.parseKeyValues(KernelFile.readIfPresent("\(path)/memory.oom_control") ?? "") {
+        result["memory.oom_control.\(key)"] = value
+      }
     case .v2:
       files = ["memory.current", "memory.peak", "memory.max", "memory.high", "memory.swap.current", "memory.swap.peak", "memory.swap.max"]
       for (key, value) in KernelFile.parseKeyValues(KernelFile.readIfPresent("\(path)/memory.events") ?? "") {

@@ -9,13 +9,19 @@ public enum ReportBuilder {
     return (entries.map(ReportInputs.load), findings)
   }
 
+  /// The summary table, its cliff judged with `thrashShare` when given, else with the
+  /// threshold the sweep used, else the default.
+  public static func table(_ experiments: [LoadedExperiment], findings: SweepFindings?, thrashShare: Double? = nil) -> SummaryTable {
+    SummaryTable(
+      rows: experiments.map(\.summary), thrashShare: thrashShare ?? findings?.thrashShareThreshold ?? ThrashingCliff.defaultThreshold)
+  }
+
   /// The HTML page: summary tables, plots across the experiments, and each experiment's
   /// plots. `progress` hears about each trace before it is read.
   public static func page(
-    _ experiments: [LoadedExperiment], findings: SweepFindings?, sources: [String], toolVersion: String,
+    _ experiments: [LoadedExperiment], table: SummaryTable, sources: [String], toolVersion: String,
     progress: (Int, LoadedExperiment) -> Void = { _, _ in }
   ) -> ReportPage {
-    let table = SummaryTable(rows: experiments.map(\.summary))
     var sections: [ReportPage.Section] = []
     for (index, experiment) in experiments.enumerated() {
       progress(index, experiment)
@@ -28,9 +34,7 @@ public enum ReportBuilder {
       let command = (experiment.manifest?["command"]?.array ?? []).compactMap(\.string)
       sections.append(ReportPage.Section(summary: experiment.summary, command: command, plots: plots))
     }
-    var cliff: (thrashing: UInt64, calm: UInt64)?
-    if let low = findings?.thrashingBytes, let high = findings?.calmBytes { cliff = (low, high) }
-    let sweep = experiments.count > 1 ? SweepPlots.plots(table, measuredCliff: cliff) : []
+    let sweep = experiments.count > 1 ? SweepPlots.plots(table) : []
     return ReportPage(sources: sources, table: table, sweepPlots: sweep, sections: sections, toolVersion: toolVersion)
   }
 }

@@ -29,11 +29,10 @@ public struct LoadedExperiment: Sendable {
   public var analysis: ParsedJSON?
 }
 
-/// A sweep's own findings (`sweep.json`), for the plots across it.
+/// What a sweep decided by (`sweep.json`), so its report judges the cliff as the sweep did.
 public struct SweepFindings: Sendable, Hashable {
-  /// Largest budget that thrashed and smallest that did not (`--find-cliff`), in bytes.
-  public var thrashingBytes: UInt64?
-  public var calmBytes: UInt64?
+  /// The sweep's `--thrash-share`.
+  public var thrashShareThreshold: Double?
 }
 
 /// A directory that holds no experiment, or a document that cannot be read.
@@ -116,11 +115,10 @@ public enum ReportInputs {
       entry.sweepBytes = run["bytes"]?.uint64 ?? configured?.1
       entries.append(entry)
     }
-    var findings: SweepFindings?
-    if let cliff = document["cliff"], !cliff.isNull {
-      findings = SweepFindings(thrashingBytes: cliff["thrashing_budget_bytes"]?.uint64, calmBytes: cliff["calm_budget_bytes"]?.uint64)
-    }
-    return (entries, findings)
+    // The cliff itself is judged again from the runs (by the same rule), so only the
+    // threshold is taken; sweeps before issue 11 kept it inside `cliff` only.
+    let threshold = document["thrash_share_threshold"]?.double ?? document[path: "cliff", "thrash_share_threshold"]?.double
+    return (entries, threshold.map { SweepFindings(thrashShareThreshold: $0) })
   }
 
   static func memoryKind(_ text: String?) -> ExperimentSummary.MemoryKind {
