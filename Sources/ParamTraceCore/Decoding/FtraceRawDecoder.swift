@@ -20,10 +20,17 @@ public struct FtraceRawDecoder: TraceDecoder {
   /// The time of the last event decoded, where a loss interval begins.
   private var lastEventTime: UInt64?
 
+  /// The layouts by event id, in the form the hot loop reads.
+  private let layouts: [FtraceRawFormats.CompactLayout]
+  /// Names by event id, for error messages only.
+  private let names: [String]
+
   public init(options: DecoderOptions, formats: FtraceRawFormats, cpu: UInt16) {
     self.options = options
     self.formats = formats
     self.cpu = cpu
+    layouts = formats.compactLayouts
+    names = formats.layoutsByID.map { $0?.name ?? "?" }
   }
 
   public mutating func decode(
@@ -132,19 +139,24 @@ public struct FtraceRawDecoder: TraceDecoder {
   ) {
     guard size >= 8 else { return }
     let id = Int(bytes.loadUnaligned(fromByteOffset: record, as: UInt16.self))
-    guard id < formats.layoutsByID.count, let layout = formats.layoutsByID[id], layout.kind != .unknown else {
+    guard id < layouts.count, layouts[id].kind != .unknown else {
       unknownEvents += 1
       diagnostics.ignoredLines += 1
       return
     }
+    let layout = layouts[id]
     // Every field the layout names must lie inside the record.
-    @inline(__always) func u32(_ offset: Int) -> UInt32 {
-      offset >= 0 && offset + 4 <= size ? bytes.loadUnaligned(fromByteOffset: record + offset, as: UInt32.self) : 0
+    @inline(__always) func u32(_ field: Int32) -> UInt32 {
+      let offset = Int(field)
+      return offset >= 0 && offset + 4 <= size ? bytes.loadUnaligned(fromByteOffset: record + offset, as: UInt32.self) : 0
     }
-    @inline(__always) func u64(_ offset: Int) -> UInt64 {
-      offset >= 0 && offset + 8 <= size ? bytes.loadUnaligned(fromByteOffset: record + offset, as: UInt64.self) : 0
+    @inline(__always) func u64(_ field: Int32) -> UInt64 {
+      let offset = Int(field)
+      return offset >= 0 && offset + 8 <= size ? bytes.loadUnaligned(fromByteOffset: record + offset, as: UInt64.self) : 0
     }
-    @inline(__always) func text(_ offset: Int, _ length: Int) -> (start: Int, end: Int) {
+    @inline(__always) func text(_ field: Int32, _ fieldLength: Int32) -> (start: Int, end: Int) {
+      let offset = Int(field)
+      let length = Int(fieldLength)
       guard offset >= 0, offset + length <= size else { return (0, 0) }
       let start = record + offset
       var end = start
@@ -152,12 +164,19 @@ public struct FtraceRawDecoder: TraceDecoder {
       return (start, end)
     }
     /// A `__data_loc` string: u32 `(length << 16) | offset from the record's start`.
-    @inline(__always) func located(_ offset: Int) -> (start: Int, end: Int) {
-      let location = u32(offset)
-      let start = Int(location & 0xFFFF)
-      let length = Int(location >> 16)
-      guard start + length <= size else { return (0, 0) }
+    @inline(__always) func located(_ field: Int32) -> (start: Int, end: Int) {
+      let location = u32(field)
+      let start = Int32(location & 0xFFFF)
+      let length = Int32(location >> 16)
+      guard Int(start + length) <= size else { return (0, 0) }
       return text(start, length)
+    }
+    /// A `char comm[16]` field: two word loads when it fits, else byte by byte.
+    @inline(__always) func comm(_ field: Int32, _ fieldLength: Int32) -> CommName {
+      let offset = Int(field)
+      if fieldLength == 16, offset >= 0, offset + 16 <= size { return CommName(field16: bytes, at: record + offset) }
+      let span = text(field, fieldLength)
+      return CommName(bytes: bytes, start: span.start, end: span.end)
     }
     let pid = Int32(bitPattern: u32(4))
     var event = BlockEvent(
@@ -174,21 +193,17 @@ public struct FtraceRawDecoder: TraceDecoder {
       let rwbs = text(layout.rwbs, layout.rwbsSize)
       guard var flags = RWBS.parse(bytes, start: rwbs.start, end: rwbs.end) else {
         diagnostics.record(
-          TraceParseError(reason: .badRecord("\(layout.name): RWBS not readable"), source: options.sourceName, byteOffset: consumed + record))
+          TraceParseError(reason: .badRecord("\(names[id]): RWBS not readable"), source: options.sourceName, byteOffset: consumed + record))
         return
       }
       if layout.requestLevel { flags.insert(.requestLevel) }
       event.flags = flags
       if layout.error >= 0 { event.error = Int16(clamping: Int32(bitPattern: u32(layout.error))) }
-      if layout.comm >= 0 {
-        let comm = text(layout.comm, layout.commSize)
-        event.comm = CommName(bytes: bytes, start: comm.start, end: comm.end)
-      }
+      if layout.comm >= 0 { event.comm = comm(layout.comm, layout.commSize) }
     case .taskNew:
       event.detail = UInt64(u32(layout.otherPid))
       event.sector = u64(layout.flags)
-      let comm = text(layout.comm, layout.commSize)
-      event.comm = CommName(bytes: bytes, start: comm.start, end: comm.end)
+      event.comm = comm(layout.comm, layout.commSize)
     case .taskFork:
       event.pid = Int32(bitPattern: u32(layout.pid))
       event.detail = UInt64(u32(layout.otherPid))
@@ -203,15 +218,13 @@ public struct FtraceRawDecoder: TraceDecoder {
       event.comm = CommName(bytes: bytes, start: base, end: min(path.end, base + 15))
     case .taskExit:
       event.pid = Int32(bitPattern: u32(layout.pid))
-      let comm = text(layout.comm, layout.commSize)
-      event.comm = CommName(bytes: bytes, start: comm.start, end: comm.end)
-      if layout.groupDead >= 0, layout.groupDead < size { event.detail = bytes[record + layout.groupDead] != 0 ? 1 : 0 }
+      event.comm = comm(layout.comm, layout.commSize)
+      if layout.groupDead >= 0, Int(layout.groupDead) < size { event.detail = bytes[record + Int(layout.groupDead)] != 0 ? 1 : 0 }
     case .taskRename:
       event.pid = Int32(bitPattern: u32(layout.pid))
-      let comm = text(layout.comm, layout.commSize)
-      event.comm = CommName(bytes: bytes, start: comm.start, end: comm.end)
+      event.comm = comm(layout.comm, layout.commSize)
     case .marker:
-      var message = text(layout.text, size - layout.text)
+      var message = text(layout.text, Int32(size) - layout.text)
       while message.end > message.start, bytes[message.end - 1] == 0x0A { message.end -= 1 }
       markers.append(TraceMarker(time: time, text: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[message.start..<message.end]), as: UTF8.self)))
       return

@@ -35,6 +35,30 @@ public struct FtraceRawFormats: Sendable {
     var rwbsSize = 0, commSize = 0
   }
 
+  /// What the decoder reads per event: a layout without names or dictionaries (no reference
+  /// counting in the hot loop), dense by event id.
+  public struct CompactLayout: Sendable {
+    var kind: Kind = .unknown
+    var action: BlockAction = .message
+    var requestLevel = false
+    var device: Int32 = -1, sector: Int32 = -1, sectors: Int32 = -1, rwbs: Int32 = -1, comm: Int32 = -1, error: Int32 = -1
+    var detail: Int32 = -1, pid: Int32 = -1, otherPid: Int32 = -1, text: Int32 = -1, flags: Int32 = -1, groupDead: Int32 = -1
+    var rwbsSize: Int32 = 0, commSize: Int32 = 0
+  }
+
+  /// `layoutsByID` as compact layouts.
+  public var compactLayouts: [CompactLayout] {
+    layoutsByID.map { layout in
+      guard let layout else { return CompactLayout() }
+      return CompactLayout(
+        kind: layout.kind, action: layout.action, requestLevel: layout.requestLevel, device: Int32(layout.device),
+        sector: Int32(layout.sector), sectors: Int32(layout.sectors), rwbs: Int32(layout.rwbs), comm: Int32(layout.comm),
+        error: Int32(layout.error), detail: Int32(layout.detail), pid: Int32(layout.pid), otherPid: Int32(layout.otherPid),
+        text: Int32(layout.text), flags: Int32(layout.flags), groupDead: Int32(layout.groupDead), rwbsSize: Int32(layout.rwbsSize),
+        commSize: Int32(layout.commSize))
+    }
+  }
+
   /// Bytes per ring-buffer page (sub-buffer).
   public var pageSize = 4096
   /// Where the page data starts and where `commit` is.

@@ -202,6 +202,31 @@ public struct CommName: Sendable, Hashable, Comparable, CustomStringConvertible 
     high = hi
   }
 
+  /// A NUL-padded 16-byte field (the kernel's `char comm[16]`) read as two words: the bytes
+  /// after the first NUL (garbage in ring buffers) are cleared without a byte loop.
+  @inlinable @inline(__always)
+  public init(field16 bytes: UnsafeRawBufferPointer, at offset: Int) {
+    var lo = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    var hi = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+    // High bit set in each byte that is zero (exact for the first zero byte, which is all we use).
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let zerosLow = (lo &- ones) & ~lo & highs
+    if zerosLow != 0 {
+      let keep = zerosLow.trailingZeroBitCount & ~7  // bits before the first NUL byte
+      lo = keep == 0 ? 0 : lo & (UInt64.max >> (64 - keep))
+      hi = 0
+    } else {
+      let zerosHigh = (hi &- ones) & ~hi & highs
+      if zerosHigh != 0 {
+        let keep = zerosHigh.trailingZeroBitCount & ~7
+        hi = keep == 0 ? 0 : hi & (UInt64.max >> (64 - keep))
+      }
+    }
+    low = lo
+    high = hi
+  }
+
   public init(_ string: String) {
     var utf8 = Array(string.utf8.prefix(16))
     self = utf8.withUnsafeMutableBytes { CommName(bytes: UnsafeRawBufferPointer($0), start: 0, end: $0.count) }
