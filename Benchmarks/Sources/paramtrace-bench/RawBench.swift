@@ -34,20 +34,8 @@ func writeRawTrace(events: Int, seed: UInt64, directory: String) throws -> [Stri
 /// `decode-raw-single FILE`: one CPU's pages through `FtraceRawDecoder` alone.
 func decodeRawSingleCommand(_ path: String) throws {
   let formats = try FtraceRawFormats(parsing: FtraceRawEncoder.standardFormats)
-  let result = try measure(name: "ftrace-raw-single") {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    if descriptor < 0 { fail("open \(path): \(String(cString: strerror(errno)))") }
-    defer { _ = close(descriptor) }
-    var source: any EventBatchSource = DecodingStream(
-      decoder: FtraceRawDecoder(options: DecoderOptions(sourceName: path), formats: formats, cpu: 0)
-    ) { buffer in
-      let count = read(descriptor, buffer.baseAddress, buffer.count)
-      if count < 0 { fail("read \(path): \(String(cString: strerror(errno)))") }
-      return count
-    }
-    return (try drainAll(&source), fileSize(path))
-  }
-  print(result.line)
+  try decodeOneFile(
+    path, name: "ftrace-raw-single", decoder: FtraceRawDecoder(options: DecoderOptions(sourceName: path), formats: formats, cpu: 0))
 }
 
 /// `raw [--events N] [--seed S] [--repeat R] [--dir DIR] [--keep]`: writes the raw trace and

@@ -258,13 +258,16 @@ func decodeCommand(_ arguments: [String]) throws {
 }
 
 func decodeSingleCommand(_ path: String) throws {
-  let result = try measure(name: "blktrace-single") {
+  try decodeOneFile(path, name: "blktrace-single", decoder: BlktraceBinaryDecoder(options: DecoderOptions(sourceName: path)))
+}
+
+/// Times one decoder alone on one file (no merge, no analysis) and prints the result line.
+func decodeOneFile<Decoder: TraceDecoder>(_ path: String, name: String, decoder: Decoder) throws {
+  let result = try measure(name: name) {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     if descriptor < 0 { fail("open \(path): \(String(cString: strerror(errno)))") }
     defer { _ = close(descriptor) }
-    var source: any EventBatchSource = DecodingStream(
-      decoder: BlktraceBinaryDecoder(options: DecoderOptions(sourceName: path))
-    ) { buffer in
+    var source: any EventBatchSource = DecodingStream(decoder: decoder) { buffer in
       let count = read(descriptor, buffer.baseAddress, buffer.count)
       if count < 0 { fail("read \(path): \(String(cString: strerror(errno)))") }
       return count

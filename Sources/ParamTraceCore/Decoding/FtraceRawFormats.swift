@@ -22,21 +22,19 @@ public struct FtraceRawFormats: Sendable {
     case marker
   }
 
-  /// Where an event's fields are (byte offsets in its record; -1 when absent).
+  /// One event's layout: its name and fields as the `format` file gives them, and the offsets
+  /// its kind reads, resolved once.
   public struct Layout: Sendable {
     public var name: String
-    public var kind: Kind
-    public var action: BlockAction
-    public var requestLevel: Bool
     public var fields: [String: (offset: Int, size: Int)]
-    // Resolved offsets of the fields the kind uses.
-    var device = -1, sector = -1, sectors = -1, rwbs = -1, comm = -1, error = -1, detail = -1
-    var pid = -1, otherPid = -1, text = -1, flags = -1, groupDead = -1
-    var rwbsSize = 0, commSize = 0
+    /// What the decoder reads, without names or dictionaries.
+    public var offsets: CompactLayout
+    public var kind: Kind { offsets.kind }
+    public var action: BlockAction { offsets.action }
   }
 
-  /// What the decoder reads per event: a layout without names or dictionaries (no reference
-  /// counting in the hot loop), dense by event id.
+  /// Where an event's fields are (byte offsets in its record; -1 when absent), with no
+  /// reference-counted storage, so the decoder's hot loop reads it without retains.
   public struct CompactLayout: Sendable {
     var kind: Kind = .unknown
     var action: BlockAction = .message
@@ -46,18 +44,8 @@ public struct FtraceRawFormats: Sendable {
     var rwbsSize: Int32 = 0, commSize: Int32 = 0
   }
 
-  /// `layoutsByID` as compact layouts.
-  public var compactLayouts: [CompactLayout] {
-    layoutsByID.map { layout in
-      guard let layout else { return CompactLayout() }
-      return CompactLayout(
-        kind: layout.kind, action: layout.action, requestLevel: layout.requestLevel, device: Int32(layout.device),
-        sector: Int32(layout.sector), sectors: Int32(layout.sectors), rwbs: Int32(layout.rwbs), comm: Int32(layout.comm),
-        error: Int32(layout.error), detail: Int32(layout.detail), pid: Int32(layout.pid), otherPid: Int32(layout.otherPid),
-        text: Int32(layout.text), flags: Int32(layout.flags), groupDead: Int32(layout.groupDead), rwbsSize: Int32(layout.rwbsSize),
-        commSize: Int32(layout.commSize))
-    }
-  }
+  /// The offsets of every event id (dense), for the decoder.
+  public var compactLayouts: [CompactLayout] { layoutsByID.map { $0?.offsets ?? CompactLayout() } }
 
   /// Bytes per ring-buffer page (sub-buffer).
   public var pageSize = 4096
@@ -128,15 +116,15 @@ public struct FtraceRawFormats: Sendable {
   }
 
   static func layout(name: String, fields: [String: (offset: Int, size: Int)]) -> Layout {
-    func at(_ field: String) -> Int { fields[field]?.offset ?? -1 }
-    var layout = Layout(name: name, kind: .unknown, action: .message, requestLevel: false, fields: fields)
+    func at(_ field: String) -> Int32 { Int32(fields[field]?.offset ?? -1) }
+    var layout = CompactLayout()
     layout.device = at("dev")
     layout.sector = at("sector")
     layout.sectors = at("nr_sector")
     layout.rwbs = at("rwbs")
-    layout.rwbsSize = fields["rwbs"]?.size ?? 0
+    layout.rwbsSize = Int32(fields["rwbs"]?.size ?? 0)
     layout.comm = at("comm")
-    layout.commSize = fields["comm"]?.size ?? 0
+    layout.commSize = Int32(fields["comm"]?.size ?? 0)
     layout.error = at("error")
     switch name {
     case "block_rq_insert": (layout.kind, layout.action, layout.requestLevel) = (.requestWithComm, .insert, true)
@@ -173,17 +161,16 @@ public struct FtraceRawFormats: Sendable {
       (layout.kind, layout.action) = (.taskRename, .taskRename)
       layout.pid = at("pid")
       layout.comm = at("newcomm")
-      layout.commSize = fields["newcomm"]?.size ?? 0
+      layout.commSize = Int32(fields["newcomm"]?.size ?? 0)
     case "print":
       layout.kind = .marker
       layout.text = at("buf")
     default: break
     }
     // A layout missing a field its kind needs is not decoded (and says so by being unknown).
-    let needed: [Int] =
+    let needed: [Int32] =
       switch layout.kind {
-      case .requestWithComm, .bio: [layout.device, layout.sector, layout.sectors, layout.rwbs]
-      case .requestWithError: [layout.device, layout.sector, layout.sectors, layout.rwbs]
+      case .requestWithComm, .requestWithError, .bio: [layout.device, layout.sector, layout.sectors, layout.rwbs]
       case .split: [layout.device, layout.sector, layout.rwbs]
       case .taskNew: [layout.otherPid, layout.flags]
       case .taskFork: [layout.pid, layout.otherPid]
@@ -193,7 +180,7 @@ public struct FtraceRawFormats: Sendable {
       case .unknown: []
       }
     if needed.contains(-1) { layout.kind = .unknown }
-    return layout
+    return Layout(name: name, fields: fields, offsets: layout)
   }
 }
 

@@ -12,11 +12,28 @@ public struct FtraceRawEncoder {
   private var idByAction: [UInt16] = Array(repeating: 0, count: 32)
   /// block_rq_merge: a request-level `.backmerge`.
   private var requestMergeID: UInt16 = 0
+  /// Record size and field offsets by event id, resolved once (-1: the event has no such field).
+  private var slots: [Slots] = []
+
+  private struct Slots {
+    var size = 0
+    var device = -1, sector = -1, sectors = -1, bytes = -1, error = -1, newSector = -1, rwbs = -1, comm = -1
+
+    init() {}
+
+    init(_ fields: [String: (offset: Int, size: Int)]) {
+      size = ((fields.values.map { $0.offset + $0.size }.max() ?? 8) + 3) & ~3
+      func at(_ name: String) -> Int { fields[name]?.offset ?? -1 }
+      (device, sector, sectors, bytes) = (at("dev"), at("sector"), at("nr_sector"), at("bytes"))
+      (error, newSector, rwbs, comm) = (at("error"), at("new_sector"), at("rwbs"), at("comm"))
+    }
+  }
 
   public init(cpu: UInt16 = 0) throws(TraceParseError) {
     formats = try FtraceRawFormats(parsing: Self.standardFormats)
     self.cpu = cpu
     page = Array(repeating: 0, count: formats.pageSize)
+    slots = formats.layoutsByID.map { $0.map { Slots($0.fields) } ?? Slots() }
     for (id, layout) in formats.layoutsByID.enumerated() {
       guard let layout, layout.kind != .unknown, layout.kind != .marker else { continue }
       // Request-level merges are block_rq_merge, bio ones block_bio_backmerge.
@@ -32,8 +49,9 @@ public struct FtraceRawEncoder {
   public mutating func append(_ event: BlockEvent, to output: inout [UInt8]) {
     let id =
       event.action == .backmerge && event.flags.contains(.requestLevel) ? requestMergeID : idByAction[Int(event.action.rawValue & 31)]
-    guard id != 0, let layout = formats.layoutsByID[Int(id)], !event.action.isTaskEvent else { return }
-    let size = ((layout.fields.values.map { $0.offset + $0.size }.max() ?? 8) + 3) & ~3
+    guard id != 0, !event.action.isTaskEvent else { return }
+    let slot = slots[Int(id)]
+    let size = slot.size
     let extend = pageOpen && event.time &- lastTime >= 1 << 27
     let needed = 4 + size + (extend ? 8 : 0)
     if !pageOpen || used + needed > formats.pageSize {
@@ -53,19 +71,19 @@ public struct FtraceRawEncoder {
     for index in record..<(record + size) { page[index] = 0 }
     put16(id, record)
     put32(UInt32(bitPattern: event.pid), record + 4)
-    func field(_ name: String) -> Int? { layout.fields[name].map { record + $0.offset } }
-    if let offset = field("dev") { put32(event.device.raw, offset) }
-    if let offset = field("sector") { put64(event.sector, offset) }
-    if let offset = field("nr_sector") { put32(event.sectors, offset) }
-    if let offset = field("bytes") { put32(event.sectors << 9, offset) }
-    if let offset = field("error") { put32(UInt32(bitPattern: Int32(event.error)), offset) }
-    if let offset = field("new_sector") { put64(event.detail, offset) }
-    if let offset = field("rwbs") {
+    func field(_ offset: Int) -> Int? { offset < 0 ? nil : record + offset }
+    if let offset = field(slot.device) { put32(event.device.raw, offset) }
+    if let offset = field(slot.sector) { put64(event.sector, offset) }
+    if let offset = field(slot.sectors) { put32(event.sectors, offset) }
+    if let offset = field(slot.bytes) { put32(event.sectors << 9, offset) }
+    if let offset = field(slot.error) { put32(UInt32(bitPattern: Int32(event.error)), offset) }
+    if let offset = field(slot.newSector) { put64(event.detail, offset) }
+    if let offset = field(slot.rwbs) {
       for (index, byte) in RWBS.format(event.flags.subtracting(.requestLevel), hasSize: event.sectors > 0).utf8.prefix(9).enumerated() {
         page[offset + index] = byte
       }
     }
-    if let offset = field("comm") {
+    if let offset = field(slot.comm) {
       for (index, byte) in event.comm.description.utf8.prefix(15).enumerated() { page[offset + index] = byte }
     }
     used = record + size

@@ -108,9 +108,7 @@ enum ManifestBuilder {
       (
         "lost_by_cpu",
         .object(
-          recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in
-            ("cpu\(cpu)", .number((stats["overrun"] ?? 0) + (stats["dropped events"] ?? 0) + (stats["commit overrun"] ?? 0)))
-          })
+          recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in ("cpu\(cpu)", .number(TraceRingStats(fields: stats).lost)) })
       ))
     members.append(
       (

@@ -77,6 +77,8 @@ public final class TraceRecorder: @unchecked Sendable {
     var drain: TraceDrain?
     /// `.raw`: the drains of CPUs 1…N-1 (`drain` is CPU 0's).
     var moreDrains: [TraceDrain] = []
+    /// The tracepoints are drained as raw pages (else as text).
+    var rawDrain = false
     /// `.full`: the private instance that records the task events beside the `blk` tracer.
     var taskInstancePath: String?
     var taskDrain: TraceDrain?
@@ -243,10 +245,11 @@ public final class TraceRecorder: @unchecked Sendable {
         let failure = drain.failure ?? state.moreDrains.lazy.compactMap(\.failure).first
         let instance = state.instanceName ?? Self.topLevelInstanceName
         let before = state.statsBefore
+        let rawDrain = state.rawDrain
         teardownLocked(&state)
         state.phase = .tornDown
         if let failure { throw failure }
-        var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance)
+        var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance, rawDrain: rawDrain)
         result.taskEvents = taskEvents
         if let taskSummary {
           result.taskFile = taskSummary.files.first
@@ -287,8 +290,7 @@ public final class TraceRecorder: @unchecked Sendable {
       guard case .running = state.phase, let drain = state.drain else { return nil }
       let base = state.instancePath ?? tracefs.root
       let after = (try? TraceRingStats.read(base: base)) ?? [:]
-      var lost = 0
-      for (cpu, stats) in after { lost += max(0, stats.lost - (state.statsBefore[cpu]?.lost ?? 0)) }
+      let lost = TraceRingStats.growth(from: state.statsBefore, to: after).lost
       let bytes = ([drain] + state.moreDrains).reduce(0) { $0 + $1.bytesWrittenSoFar }
       return (lost, bytes)
     }
@@ -364,6 +366,7 @@ public final class TraceRecorder: @unchecked Sendable {
     }
     try enableTaskEvents(in: directory)
     if configuration.drain == .raw, state.textOutputOverride == nil {
+      state.rawDrain = true
       try startRawDrains(&state, directory: directory)
     } else {
       let sink = try TextTraceSink(
@@ -485,28 +488,17 @@ public final class TraceRecorder: @unchecked Sendable {
   /// Lost events of one instance: the larger of the per-CPU counters' growth and the LOST
   /// notices in the stream (both count the same losses), plus events left unread.
   static func lostEvents(before: [Int: TraceRingStats], after: [Int: TraceRingStats], inStream: Int) -> Int {
-    var lostInStats = 0
-    var unread = 0
-    for (cpu, stats) in after {
-      lostInStats += max(0, stats.lost - (before[cpu]?.lost ?? 0))
-      unread += max(0, stats.fields["entries"] ?? 0)
-    }
-    return max(lostInStats, inStream) + unread
+    let growth = TraceRingStats.growth(from: before, to: after)
+    return max(growth.lost, inStream) + growth.unread
   }
 
   private func makeResult(
-    summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String
+    summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String, rawDrain: Bool
   ) -> TraceRecordingResult {
-    var lostInStats = 0
-    var unread = 0
-    for (cpu, stats) in after {
-      lostInStats += max(0, stats.lost - (before[cpu]?.lost ?? 0))
-      unread += max(0, stats.fields["entries"] ?? 0)
-    }
+    let (lostInStats, unread) = TraceRingStats.growth(from: before, to: after)
     let lost = Self.lostEvents(before: before, after: after, inStream: summary.lostEventsInStream)
     var result = TraceRecordingResult(
-      files: summary.files,
-      format: configuration.actions == .full ? .blktrace : summary.files.first.map { $0.hasSuffix(".txt") } == false ? .ftraceRaw : .tracepoint,
+      files: summary.files, format: configuration.actions == .full ? .blktrace : rawDrain ? .ftraceRaw : .tracepoint,
       lostEvents: lost,
       perCPUStats: after.mapValues(\.fields), bytesWritten: summary.bytesWritten, instance: instance)
     result.lostEventsInStats = lostInStats

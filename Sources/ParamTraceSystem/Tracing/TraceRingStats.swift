@@ -31,6 +31,18 @@ struct TraceRingStats: Sendable, Hashable {
   /// (`commit overrun`).
   var lost: Int { (fields["overrun"] ?? 0) + (fields["dropped events"] ?? 0) + (fields["commit overrun"] ?? 0) }
 
+  /// What the rings lost between two readings (counters' growth, summed over CPUs) and the
+  /// events still in them at the second (unread).
+  static func growth(from before: [Int: TraceRingStats], to after: [Int: TraceRingStats]) -> (lost: Int, unread: Int) {
+    var lost = 0
+    var unread = 0
+    for (cpu, stats) in after {
+      lost += max(0, stats.lost - (before[cpu]?.lost ?? 0))
+      unread += max(0, stats.fields["entries"] ?? 0)
+    }
+    return (lost, unread)
+  }
+
   /// Reads `per_cpu/cpuN/stats` for every CPU under `base` (an instance or the tracefs root).
   static func read(base: String) throws(TraceRecorderError) -> [Int: TraceRingStats] {
     var result: [Int: TraceRingStats] = [:]
