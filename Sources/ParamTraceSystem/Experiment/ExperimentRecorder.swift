@@ -113,8 +113,11 @@ public enum ExperimentRecorder {
       outputPath: directory + "/workload.out", echo: configuration.verbose)
     var interrupted = paramtrace_stop_signal() != 0
     var result: WorkloadResult?
+    var recorderUsageAtWorkloadStart: RecorderCPU?
+    var recorderUsageAtWorkloadEnd: RecorderCPU?
     if !interrupted {
       try workload.start()
+      recorderUsageAtWorkloadStart = RecorderCPU.now()
       // With the trace's task events following the workload, /proc is looked at once a
       // second only (mappings, and a cross-check), not 20 times.
       let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
@@ -124,6 +127,7 @@ public enum ExperimentRecorder {
         tick: {
           if let status, let progress = tracer.progress { status.update(lostEvents: progress.lostEvents, traceBytes: progress.traceBytes) }
         }, shouldStop: { paramtrace_stop_signal() != 0 })
+      recorderUsageAtWorkloadEnd = RecorderCPU.now()
       status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
@@ -137,6 +141,9 @@ public enum ExperimentRecorder {
     }
     var recording = try tracer.stop()
     recording.recorderCPU = RecorderCPU.now().since(recorderUsageBefore)
+    if let start = recorderUsageAtWorkloadStart, let end = recorderUsageAtWorkloadEnd {
+      recording.recorderCPUDuringWorkload = end.since(start)
+    }
     recording.bufferKiBPerCPU = traceConfiguration.bufferKiBPerCPU
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()

@@ -110,21 +110,20 @@ enum ManifestBuilder {
         .object(
           recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in ("cpu\(cpu)", .number(TraceRingStats(fields: stats).lost)) })
       ))
-    members.append(
-      (
-        "recorder_cpu",
-        recording.recorderCPU.map { cpu in
-          .object([
-            ("user_seconds", .double(cpu.userSeconds)), ("system_seconds", .double(cpu.systemSeconds)),
-            ("wall_seconds", .double(cpu.wallSeconds)), ("share_of_one_core", .double(cpu.shareOfOneCore)),
-          ])
-        } ?? .null
-      ))
+    members.append(("recorder_cpu", recording.recorderCPU.map(cpuJSON) ?? .null))
+    members.append(("recorder_cpu_during_workload", recording.recorderCPUDuringWorkload.map(cpuJSON) ?? .null))
     members.append(("instance", .string(recording.instance)))
     members.append(("lost_events", .number(recording.lostEvents)))
     members.append(("bytes_written", .number(recording.bytesWritten)))
     members.append(("per_cpu_stats", .object(perCPU)))
     return .object(members)
+  }
+
+  static func cpuJSON(_ cpu: RecorderCPU) -> JSONValue {
+    .object([
+      ("user_seconds", .double(cpu.userSeconds)), ("system_seconds", .double(cpu.systemSeconds)),
+      ("wall_seconds", .double(cpu.wallSeconds)), ("share_of_one_core", .double(cpu.shareOfOneCore)),
+    ])
   }
 
   static func workloadJSON(_ result: WorkloadResult?) -> JSONValue {
