@@ -122,7 +122,13 @@ public enum ExperimentRecorder {
       // With the trace's task events following the workload, /proc is looked at once a
       // second only (mappings, and a cross-check), not 20 times.
       let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
-      let status = RecordingStatusLine.wanted(forced: configuration.progress) ? RecordingStatusLine(diskName: tracer.diskName) : nil
+      var status: RecordingStatusLine?
+      if RecordingStatusLine.wanted(forced: configuration.progress) {
+        let tally = tracer.rawFiles.flatMap { files in
+          modelExtents.flatMap { ModelReadTally(stem: files.stem, cpus: files.cpus, extents: $0.map, disk: disk) }
+        }
+        status = RecordingStatusLine(diskName: tracer.diskName, model: tally)
+      }
       result = workload.wait(
         pollSeconds: pollSeconds, tickSeconds: status == nil ? nil : 0.5,
         tick: {

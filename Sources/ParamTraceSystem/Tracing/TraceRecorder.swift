@@ -305,6 +305,15 @@ public final class TraceRecorder: @unchecked Sendable {
     }
   }
 
+  /// A raw recording's file stem and CPUs once started (nil for text and `.full`), for a
+  /// status line that decodes what the drains have written.
+  public var rawFiles: (stem: String, cpus: [Int])? {
+    session.withLock { state in
+      guard state.rawDrain, let path = state.instancePath else { return nil }
+      return (configuration.outputDirectory + "/" + Self.rawStem, Tracefs.cpus(in: path))
+    }
+  }
+
   /// The instance's name once started (`paramtrace-PID[-N]`), or the top-level name for `.full`.
   public var instance: String? {
     session.withLock { state in
