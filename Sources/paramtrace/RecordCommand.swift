@@ -41,7 +41,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; all on one disk); when omitted, the one the workload's command names (-m/--model PATH, or a .gguf/.safetensors path), else the one it maps.")
+  @Option(help: "The model file (for several files: its first split, any split, its safetensors index or their directory; every disk they lie on is traced); when omitted, the one the workload's command names (-m/--model PATH, or a .gguf/.safetensors path), else the one it maps.")
   var model: String?
 
   @Option(help: "Memory limit for the workload's own cgroup (page cache included), e.g. 3GiB.")

@@ -64,13 +64,11 @@ public struct AccessAnalyzer {
     var counted = operation.bytes
     var mapping: FileExtentMap.Mapping?
     if let extents = filter.extents {
-      // Sectors are per disk: an operation on another disk is not in the file. Traces
-      // without device numbers (CHEOPS CSV: 0:0) are taken to be of the file's disk.
-      if let disk = extents.device, operation.device.raw != 0, operation.device != disk {
-        rejected[OperationFilter.Rejection.file.rawValue] += 1
-        return nil
-      }
-      guard let mapped = extents.map(sector: operation.sector, endSector: operation.endSector) else {
+      // Sectors are per disk: an operation on a disk the file is not on is not in the file.
+      // Traces without device numbers (CHEOPS CSV: 0:0) are taken to be of the file's disk.
+      guard let slot = extents.slot(of: operation.device),
+        let mapped = extents.map(sector: operation.sector, endSector: operation.endSector, slot: slot)
+      else {
         rejected[OperationFilter.Rejection.file.rawValue] += 1
         return nil
       }

@@ -193,7 +193,8 @@ public struct TraceAnalysisRun {
     let time = operation.issueOrderTime
     let phased = loadAttribution != nil
     let readahead = operation.flags.contains(.readahead)
-    extents.forEachPiece(sector: operation.sector, endSector: operation.endSector) { start, end in
+    guard let slot = extents.slot(of: operation.device) else { return }
+    extents.forEachPiece(sector: operation.sector, endSector: operation.endSector, slot: slot) { start, end in
       attribution!.add(pieceStart: start, pieceEnd: end, time: time, readahead: readahead)
       fileAttribution!.add(pieceStart: start, pieceEnd: end)
       if phased {

@@ -43,6 +43,10 @@ public enum ExperimentRecorder {
     // Everything that can be checked is checked before anything changes on the machine:
     // tracefs and the disk's events (the recorder's preflight), the lock's safety margin.
     var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
+    traceConfiguration.extraDisks = modelExtents?.map.otherDevices ?? []
+    if !traceConfiguration.extraDisks.isEmpty {
+      log("the model's files lie on \(1 + traceConfiguration.extraDisks.count) disks: tracing \(([disk] + traceConfiguration.extraDisks).map(\.description).joined(separator: ", "))")
+    }
     traceConfiguration.actions = configuration.actions
     traceConfiguration.drain = configuration.drain
     var bufferChoice: TraceBufferSizing.Choice?
@@ -106,7 +110,7 @@ public enum ExperimentRecorder {
     let recorderUsageBefore = RecorderCPU.now()
     try tracer.start()
     try? tracer.mark("paramtrace workload start")
-    log("tracing \(disk) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
+    log("tracing \(([disk] + traceConfiguration.extraDisks).map(\.description).joined(separator: " and ")) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
 
     // Workload.
     let workload = WorkloadProcess(
@@ -125,7 +129,7 @@ public enum ExperimentRecorder {
       var status: RecordingStatusLine?
       if RecordingStatusLine.wanted(forced: configuration.progress) {
         let tally = tracer.rawFiles.flatMap { files in
-          modelExtents.flatMap { ModelReadTally(stem: files.stem, cpus: files.cpus, extents: $0.map, disk: disk) }
+          modelExtents.flatMap { ModelReadTally(stem: files.stem, cpus: files.cpus, extents: $0.map) }
         }
         status = RecordingStatusLine(diskName: tracer.diskName, model: tally)
       }

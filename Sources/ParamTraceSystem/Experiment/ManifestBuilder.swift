@@ -83,12 +83,22 @@ enum ManifestBuilder {
     members.append(("source", source.map { JSONValue.string($0) } ?? .null))
     members.append(("size_bytes", .optional(modelExtents?.map.contentSize)))
     members.append(("extent_count", .optional(modelExtents?.map.extents.count)))
+    // A model in several files has an address space with page-aligned gaps between files
+    // (the extents' logical offsets are in it), and may lie on several disks: then each extent
+    // has a fourth column, its disk's index in `devices`.
+    members.append(("address_space_bytes", .optional(modelExtents?.map.fileSize)))
+    members.append(("devices", .array((modelExtents?.map.devices ?? []).map { .string($0.description) })))
     var extents = JSONValue.null
+    let several = !(modelExtents?.map.otherDevices.isEmpty ?? true)
     if let map = modelExtents?.map {
-      extents = .array(map.extents.map { JSONValue.array([.number($0.logicalOffset), .number($0.sector), .number($0.length)]) })
+      extents = .array(
+        map.extents.map { extent in
+          JSONValue.array(
+            [.number(extent.logicalOffset), .number(extent.sector), .number(extent.length)] + (several ? [.number(Int(extent.disk))] : []))
+        })
     }
     members.append(("extents", extents))
-    members.append(("extent_columns", .array(["logical_offset", "sector", "length"].map { JSONValue.string($0) })))
+    members.append(("extent_columns", .array((["logical_offset", "sector", "length"] + (several ? ["disk"] : [])).map { JSONValue.string($0) })))
     return .object(members)
   }
 

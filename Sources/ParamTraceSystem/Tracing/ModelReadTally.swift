@@ -21,7 +21,6 @@ final class ModelReadTally {
 
   private var files: [CPUFile]
   private let extents: FileExtentMap
-  private let disk: DeviceNumber
   private let pageSize: Int
   private var batch = ContiguousArray<BlockEvent>()
   private var buffer: UnsafeMutableRawBufferPointer
@@ -29,7 +28,7 @@ final class ModelReadTally {
   private(set) var bytes: UInt64 = 0
 
   /// Nil when the layouts file cannot be read (the line then shows the disk's counters).
-  init?(stem: String, cpus: [Int], extents: FileExtentMap, disk: DeviceNumber) {
+  init?(stem: String, cpus: [Int], extents: FileExtentMap) {
     guard let data = try? readWholeFile(stem + ".formats", limit: 1 << 20),
       let formats = try? FtraceRawFormats(parsing: String(decoding: data, as: UTF8.self))
     else { return nil }
@@ -40,7 +39,6 @@ final class ModelReadTally {
         decoder: FtraceRawDecoder(options: DecoderOptions(sourceName: "status", countedOnly: skipped), formats: formats, cpu: UInt16(cpu)))
     }
     self.extents = extents
-    self.disk = disk
     pageSize = formats.pageSize
     buffer = .allocate(byteCount: max(pageSize, 1 << 20) / pageSize * pageSize, alignment: 4096)
   }
@@ -65,8 +63,10 @@ final class ModelReadTally {
       // Not strict: a malformed page is the analysis's business, not the status line's.
       _ = try? file.decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<whole]), atEnd: false, into: &batch)
       file.offset += whole
-      for event in batch where event.action == .complete && event.flags.contains(.read) && event.device == disk {
-        guard let mapped = extents.map(sector: event.sector, endSector: event.sector &+ UInt64(event.sectors)) else { continue }
+      for event in batch where event.action == .complete && event.flags.contains(.read) {
+        guard let slot = extents.slot(of: event.device),
+          let mapped = extents.map(sector: event.sector, endSector: event.sector &+ UInt64(event.sectors), slot: slot)
+        else { continue }
         requests += 1
         bytes += mapped.fileBytes
       }

@@ -114,6 +114,19 @@ public final class TraceRecorder: @unchecked Sendable {
       throw TraceRecorderError(.notWholeDisk(configuration.disk, disk: location.disk), path: "/sys/dev/block/\(configuration.disk)")
     }
     diskName = location.diskName ?? "\(configuration.disk)"
+    for extra in configuration.extraDisks {
+      let other: BlockDeviceLocation
+      do { other = try BlockDeviceSysfs.locate(extra) } catch {
+        throw TraceRecorderError(.diskUnknown(extra, error.description), path: "/sys/dev/block/\(extra)")
+      }
+      guard !other.isPartition else { throw TraceRecorderError(.notWholeDisk(extra, disk: other.disk), path: "/sys/dev/block/\(extra)") }
+    }
+    if configuration.actions == .full, !configuration.extraDisks.isEmpty {
+      throw TraceRecorderError(
+        .misuse(
+          "the model lies on \(1 + configuration.extraDisks.count) disks, and `--actions full` (the blk tracer) records one disk here; record it with the default tracepoints, which trace every disk the model is on"
+        ), path: "")
+    }
 
     let eventsDirectory = tracefs.path("events/block")
     let missing = Self.requiredEvents.filter { !Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
@@ -377,7 +390,8 @@ public final class TraceRecorder: @unchecked Sendable {
   private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
     let (name, directory) = try makeInstance(bufferKiB: configuration.bufferKiBPerCPU) { state.instancePath = $0 }
     state.instanceName = name
-    let filter = "dev == 0x" + String(configuration.disk.raw, radix: 16)
+    // Every disk the model lies on (usually one): `dev == A || dev == B`.
+    let filter = ([configuration.disk] + configuration.extraDisks).map { "dev == 0x" + String($0.raw, radix: 16) }.joined(separator: " || ")
     for event in events {
       try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
       try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")

@@ -27,6 +27,9 @@ public struct TraceRecorderConfiguration: Sendable {
   /// The whole disk to trace, `major << 20 | minor` as traces carry it (not a partition:
   /// request events carry the whole disk's number and absolute sectors).
   public var disk: DeviceNumber
+  /// More whole disks to trace with `disk` (`.tracepoints` only): a model whose files lie on
+  /// several disks.
+  public var extraDisks: [DeviceNumber] = []
   /// Tracepoints (default) or the full `blk` tracer.
   public var actions: TraceActions = .tracepoints
   /// Ring-buffer size per CPU, in KiB (tracefs `buffer_size_kb`; the kernel rounds to pages).
