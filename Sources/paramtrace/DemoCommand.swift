@@ -8,10 +8,10 @@ struct DemoCommand: ParsableCommand {
     commandName: "demo",
     abstract: "Make a scaled twin of llama-2-7b-chat Q4_K_M, sweep replay under three budgets, print the table and write the HTML report.",
     discussion: """
-      Needs root (it records block traces). Takes a few minutes on a 2-core VM: a 1 GB twin
-      (--scale 0.25) written to disk, then `paramtrace replay` (llama.cpp's CPU decode access
-      pattern) cold under budgets of 125 %, 70 % and 40 % of the model: comfortable, thrashing,
-      and thrashing hard. The work directory (twin, traces) is removed afterwards unless
+      Needs root (it records block traces). Takes a few minutes on a 2-core VM: a 1 GB twin \
+      (--scale 0.25) written to disk, then `paramtrace replay` (llama.cpp's CPU decode access \
+      pattern) cold under budgets of 125 %, 70 % and 40 % of the model: comfortable, thrashing, \
+      and thrashing hard. The work directory (twin, traces) is removed afterwards unless \
       --keep; the HTML report is written to --html.
 
       EXAMPLES:
