@@ -38,8 +38,10 @@ struct ReplayCommand: ParsableCommand {
 
       EXAMPLES:
         paramtrace replay /var/tmp/twin.gguf --tokens 16
-        paramtrace replay /var/tmp/twin.gguf --tokens 8 --threads 2 --prompt-tokens 32 --no-populate
-        paramtrace replay /var/tmp/gpt-oss-twin.gguf --tokens 16 --router zipf:1.2 --experts-log experts.jsonl
+        paramtrace replay /var/tmp/twin.gguf --tokens 8 --threads 2 \\
+          --prompt-tokens 32 --no-populate
+        paramtrace replay /var/tmp/gpt-oss-twin.gguf --tokens 16 \\
+          --router zipf:1.2 --experts-log experts.jsonl
       """
   )
 

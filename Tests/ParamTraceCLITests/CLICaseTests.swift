@@ -70,8 +70,9 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil)
   defer { try? FileManager.default.removeItem(at: scratch) }
   let paths = ["in", "out", "err"].map { scratch.appendingPathComponent($0) }
   try (stdin ?? Data()).write(to: paths[0])
-  FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-  FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+  for path in paths[1...] where !FileManager.default.createFile(atPath: path.path, contents: nil) {
+    throw CLIError("cannot create \(path.path) for the child's output: is the temporary directory writable?")
+  }
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments

@@ -608,7 +608,7 @@ import Testing
   }
 }
 
-/// The raw drain (DESIGN.md lesson 11) against the text drain, on the same events: two
+/// The raw drain (docs/metrics.md lesson 11) against the text drain, on the same events: two
 /// recorders at once, one draining `trace_pipe` as text, one each CPU's `trace_pipe_raw`.
 extension TraceRecorderTests {
   @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))

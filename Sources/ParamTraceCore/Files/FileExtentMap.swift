@@ -34,7 +34,7 @@ public struct ExtentMapError: Error, Hashable, Sendable, CustomStringConvertible
 }
 
 /// A file's extents, for filtering traces to the file and mapping disk sectors to file
-/// offsets (the logical view, DESIGN.md lesson 3).
+/// offsets (the logical view, docs/metrics.md lesson 3).
 public struct FileExtentMap: Sendable, Hashable {
   /// The file's size in bytes.
   public var fileSize: UInt64

@@ -17,7 +17,7 @@ public struct ExperimentOutcome: Sendable {
   public var budgetPressure: BudgetPressure?
 }
 
-/// Runs one experiment (DESIGN.md "Experiments"): checks everything first, starts cold,
+/// Runs one experiment (docs/record.md): checks everything first, starts cold,
 /// sets the memory budget and verifies it, traces the disk that holds the model, runs the
 /// workload, measures it, tears everything down (also on error and on Ctrl-C), analyzes the
 /// trace with the model's extents and the workload's threads as filters, and writes the
@@ -181,7 +181,7 @@ public enum ExperimentRecorder {
     var fileOnly: AccessFigures?
     if let result {
       var options = AnalysisOptions()
-      options.windowNanoseconds = configuration.windowNanoseconds
+      options.peakWindow = configuration.peakWindow
       options.filter.extents = modelExtents?.map
       // The owner filter: the workload's task tree from the trace's task events (every
       // thread and child, however short-lived), else the tasks /proc polling saw.

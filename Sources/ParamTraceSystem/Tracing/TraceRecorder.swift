@@ -7,7 +7,7 @@ import SystemPackage
   import Glibc
 #endif
 
-/// Records the block I/O of one disk through tracefs while a workload runs (DESIGN.md
+/// Records the block I/O of one disk through tracefs while a workload runs (docs/metrics.md
 /// "Recording", spec §3), without blktrace.
 ///
 /// - `.tracepoints`: a private instance `instances/paramtrace-PID[-N]` with the block
@@ -42,7 +42,7 @@ public final class TraceRecorder: @unchecked Sendable {
   static let optionalEvents = ["block_bio_backmerge", "block_bio_frontmerge", "block_split", "block_rq_merge"]
   /// The scheduler's task events (spec §12), `SUBSYSTEM/NAME`: they name parent and child of
   /// every thread and process created, so the analysis knows the workload's tasks however
-  /// short-lived (DESIGN.md lesson 9). They fire at task rate, not I/O rate, and cannot be
+  /// short-lived (docs/metrics.md lesson 9). They fire at task rate, not I/O rate, and cannot be
   /// filtered by device; the ones this kernel has are enabled.
   static let taskEventNames = [
     "task/task_newtask", "sched/sched_process_fork", "sched/sched_process_exec", "sched/sched_process_exit",
