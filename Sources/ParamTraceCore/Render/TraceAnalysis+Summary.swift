@@ -126,8 +126,8 @@ extension TraceAnalysis {
     switch reason {
     case .given: "set by --window"
     case .tenthOfRun: "a tenth of the run"
-    case .shortest: "the shortest: the run lasted under 0.1 s"
-    case .longest: "the longest: the run lasted over 10 s"
+    case .shortest: "the shortest, as the run lasted under 0.1 s"
+    case .longest: "the longest, as the run lasted over 10 s"
     }
   }
 
