@@ -79,6 +79,13 @@ public struct ReportField: Sendable {
     ReportField("request_size_median_bytes", .integer, measurement: true) { integer($0.requestSizeMedianBytes) },
     ReportField("request_size_p90_bytes", .integer, measurement: true) { integer($0.requestSizeP90Bytes) },
     ReportField("lost_events", .integer, measurement: true) { integer($0.lostEvents) },
+    ReportField("bytes_per_token", .real, measurement: true) { real($0.bytesPerToken) },
+    ReportField("reread_bytes_per_token", .real, measurement: true) { real($0.rereadBytesPerToken) },
+    ReportField("disk_busy_decode_pct", .real, measurement: true) { real($0.decodeBusyShare.map { $0 * 100 }) },
+    ReportField("disk_busy_load_pct", .real, measurement: true) { real($0.loadBusyShare.map { $0 * 100 }) },
+    ReportField("io_ceiling_tokens_per_s", .real, measurement: true) { real($0.ceilingTokensPerSecond) },
+    ReportField("ceiling_bandwidth_bytes_per_s", .real, measurement: true) { real($0.ceilingBandwidthBytesPerSecond) },
+    ReportField("ceiling_bandwidth_source", .text) { text($0.ceilingBandwidthSource) },
     ReportField("error", .text) { text($0.error) },
   ]
 
