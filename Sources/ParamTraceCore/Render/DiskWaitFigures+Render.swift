@@ -46,7 +46,9 @@ extension DiskWaitFigures {
         "  " + HumanUnits.padRight(name + ":", 9) + "disk busy \(formatFixed(Double(phase.busyNanoseconds) / 1e9, 3)) s of "
           + "\(formatFixed(Double(phase.windowNanoseconds) / 1e9, 3)) s (\(share))")
     }
-    if let tokens = decodeTokens {
+    if decodeBytes == nil {
+      lines.append("  per generated token: n/a (no load/decode split: give --decode-from or --decode-marker)")
+    } else if let tokens = decodeTokens {
       let perToken = bytesPerToken.map(HumanUnits.bytes) ?? "n/a"
       let reread = rereadBytesPerToken.map { ", \(HumanUnits.bytes($0)) of it re-reads" } ?? ""
       lines.append("  per generated token: \(perToken) read\(reread) (\(tokens) tokens: the prompt pass and each eval run)")
