@@ -96,6 +96,12 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(help: "Window for peak bandwidth, in seconds (default: a tenth of the run, between 0.01 and 1).")
   var window: Double?
 
+  @Option(help: "The traced workload's output with llama.cpp's timing lines (record's workload.out): tokens and tokens/s for the disk-wait figures (bytes per token, the I/O-bound ceiling).")
+  var timings: String?
+
+  @Option(help: "Device bandwidth for the I/O-bound ceiling: a rate (1.5GiB/s, 800MB/s) or a `paramtrace probe --json` file (its best test). Default: the run's own peak completion bandwidth, a lower bound of the device.")
+  var bandwidth: String?
+
   @Flag(help: "Print the analysis as JSON instead of the summary.")
   var json = false
 
@@ -119,6 +125,9 @@ struct AnalyzeCommand: ParsableCommand {
       throw ValidationError("--decode-from and --decode-marker exclude each other: give the time, or the marker text.")
     }
     if let from, let to, to <= from { throw ValidationError("--to must be later than --from.") }
+    if let bandwidth, DeviceBandwidth.parseRate(bandwidth) == nil, !isRegularFile(bandwidth) {
+      throw ValidationError("--bandwidth \(bandwidth): expected a rate such as 1.5GiB/s or 800MB/s, or a file written by paramtrace probe --json.")
+    }
     for text in devices where DeviceNumber(parsing: text) == nil {
       throw ValidationError("--dev \(text): expected MAJ:MIN, e.g. 254:0 (see /sys/block/DEV/dev).")
     }
@@ -138,6 +147,8 @@ struct AnalyzeCommand: ParsableCommand {
     options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
     options.decodeMarker = decodeMarker
     options.readAroundWindowBytes = readAroundKiB.map { UInt64($0) * 1024 }
+    options.timings = try timings.map { LlamaTimings.parse(String(decoding: try readWholeFile($0, limit: 64 << 20), as: UTF8.self)) }
+    options.deviceBandwidth = try bandwidth.map(Self.deviceBandwidth)
     if let model, let files = modelFiles {
       options.model = ModelLayout(files)
       options.expertsUsedPerToken = files.first.map.architecture.expertUsedCount
@@ -213,6 +224,16 @@ struct AnalyzeCommand: ParsableCommand {
     filter.fromNanoseconds = from.map { UInt64($0 * 1e9) }
     filter.toNanoseconds = to.map { UInt64($0 * 1e9) }
     return filter
+  }
+
+  /// `--bandwidth`: a rate, else a probe's JSON (its best test).
+  static func deviceBandwidth(_ text: String) throws -> DeviceBandwidth {
+    if let rate = DeviceBandwidth.parseRate(text) { return DeviceBandwidth(bytesPerSecond: rate, source: .user, detail: "--bandwidth \(text)") }
+    guard let document = try? JSONReader.parse(readWholeFile(text)), let probe = ProbeReport(json: document) else {
+      throw CommandError("--bandwidth \(text): not a rate and not a paramtrace probe JSON file. Write one with paramtrace probe PATH --json > FILE.")
+    }
+    guard let measured = probe.bandwidth else { throw CommandError("--bandwidth \(text): the probe measured nothing (every test was skipped).") }
+    return measured
   }
 
   /// `START-END`, both included, as a half-open `[START, END+1)`.

@@ -21,8 +21,10 @@ struct RecordCommand: ParsableCommand {
       cannot evict it and record stops with exit 64 before anything starts).
 
       DIR gets: manifest.json (command, configuration, environment, budget asked and achieved, \
-      trace, workload, llama.cpp timings, memory counters, warnings), the trace, workload.out, \
-      analysis.json and summary.txt.
+      trace, workload, llama.cpp timings, memory counters, the probe with --probe, warnings), \
+      the trace, workload.out, analysis.json and summary.txt. The analysis includes disk wait: \
+      bytes read per generated token, the disk-busy share of load and decode, and the I/O-bound \
+      ceiling on tokens/s (from --probe's bandwidth, else the run's own peak: a lower bound).
 
       With --budget, whether the workload ever reached its limit (the cgroup's failure counter \
       and peak) is printed as the budget's verdict and kept as budget_pressure: "no pressure" \
@@ -77,6 +79,12 @@ struct RecordCommand: ParsableCommand {
   @Option(help: "Window for peak bandwidth in the analysis, in seconds (default: a tenth of the run, between 0.01 and 1).")
   var window: Double?
 
+  @Flag(help: "Before the workload, measure the model's disk with paramtrace probe (O_DIRECT reads, 16 tests of --probe-seconds): kept as probe in the manifest, and the bandwidth of the analysis's I/O-bound ceiling.")
+  var probe = false
+
+  @Option(name: .customLong("probe-seconds"), help: "Seconds per probe test with --probe.")
+  var probeSeconds: Double = 2
+
   @Flag(help: "Show the workload's output live.")
   var verbose = false
 
@@ -98,6 +106,9 @@ struct RecordCommand: ParsableCommand {
     }
     if let window { try PeakWindowArgument.validate(window) }
     if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
+    guard probeSeconds > 0, probeSeconds.isFinite, probeSeconds <= 600 else {
+      throw ValidationError("--probe-seconds must be a positive number of seconds, at most 600.")
+    }
   }
 
   func run() throws {
@@ -115,6 +126,7 @@ struct RecordCommand: ParsableCommand {
     configuration.verbose = verbose
     configuration.progress = progress
     configuration.peakWindow = PeakWindowArgument.rule(window)
+    if probe { configuration.probe = ProbePlan(secondsPerTest: probeSeconds) }
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {
       print(analysis.summary(inputDescription: "experiment \(outcome.directory)"), terminator: "")

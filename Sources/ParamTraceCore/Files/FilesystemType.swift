@@ -45,5 +45,8 @@ public struct FilesystemType: Sendable, Hashable, CustomStringConvertible {
   /// Why extents on this filesystem cannot be mapped to disk sectors; nil when they can.
   public var refusal: String? { Self.table[magic]?.refusal }
 
+  /// True for tmpfs and ramfs: their files live in memory, so reading them measures no disk.
+  public var isInMemory: Bool { magic == 0x0102_1994 || magic == 0x8584_58F6 }
+
   public var description: String { name }
 }

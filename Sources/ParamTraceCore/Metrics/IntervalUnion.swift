@@ -36,6 +36,26 @@ public struct IntervalUnion: Sendable {
     }
   }
 
+  /// Length covered by at least one interval inside `[from, to)`: the union clipped to a window.
+  public mutating func coveredLength(from: UInt64, to: UInt64) -> UInt64 {
+    consolidate()
+    guard to > from else { return 0 }
+    // The first piece that ends after `from`, by binary search: pieces are sorted and disjoint.
+    var low = 0
+    var high = merged.count
+    while low < high {
+      let middle = (low + high) / 2
+      if merged[middle].end <= from { low = middle + 1 } else { high = middle }
+    }
+    var total: UInt64 = 0
+    var index = low
+    while index < merged.count, merged[index].start < to {
+      total &+= min(merged[index].end, to) - max(merged[index].start, from)
+      index += 1
+    }
+    return total
+  }
+
   /// The union as disjoint `[start, end)` pieces in ascending order.
   public var pieces: [(start: UInt64, end: UInt64)] {
     mutating get {

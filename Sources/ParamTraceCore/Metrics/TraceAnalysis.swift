@@ -28,6 +28,15 @@ public struct AnalysisOptions: Sendable, Hashable {
   public var model: ModelLayout?
   /// `ARCH.expert_used_count` of the model (experts routed per token), for the expert figures.
   public var expertsUsedPerToken: Int?
+  /// llama.cpp's timing lines of the traced run: tokens and tokens/s for the disk-wait figures.
+  public var timings: LlamaTimings?
+  /// The device bandwidth for the I/O-bound ceiling (a probe's, or the user's); nil takes the
+  /// run's own peak completion bandwidth, a lower bound of the device.
+  public var deviceBandwidth: DeviceBandwidth?
+  /// When the workload started and ended on the trace's clock (`record` knows); nil takes
+  /// `record`'s trace markers, else the trace's first and last event.
+  public var workloadStartNanoseconds: UInt64?
+  public var workloadEndNanoseconds: UInt64?
   public init() {}
 
   /// Actions the analysis needs no events of: pass as `DecoderOptions.countedOnly`.
@@ -72,6 +81,8 @@ public struct TraceAnalysis: Sendable {
   public var files: [ModelFileFigures]?
   /// The workload's tasks and what each read, with `filter.taskTreeRoots`.
   public var tasks: WorkloadTaskFigures?
+  /// Disk wait and the I/O-bound ceiling, when the analysis is filtered to a file (extents).
+  public var diskWait: DiskWaitFigures?
 
   /// The counting rule actually used, as the JSON's `counting` key reports it.
   public var countingName: String { options.counting.rawValue }
@@ -108,6 +119,13 @@ public struct TraceAnalysisRun {
   /// The workload's task tree, with `filter.taskTreeRoots`.
   private var tree: WorkloadTaskTree?
   private var otherOwners = OtherOwnerTally()
+  /// When the counted reads were in flight, for the disk-busy shares (with extents: the
+  /// model's reads).
+  private var busy = BusyTime()
+  private let measuresBusyTime: Bool
+  /// The first and last event time of the trace, the phase windows' ends when nothing better is known.
+  private var firstEventTime = UInt64.max
+  private var lastEventTime: UInt64 = 0
 
   public init(options: AnalysisOptions) {
     self.options = options
@@ -128,6 +146,7 @@ public struct TraceAnalysisRun {
         decodeAttribution = TensorAttribution(layout: model, readAroundWindowBytes: window, expertsUsedPerToken: used)
       }
     }
+    measuresBusyTime = options.filter.extents != nil
     boundary = options.decodeFromNanoseconds
     // How, not where: the phase table prints the boundary's time next to it.
     boundarySource =
@@ -154,6 +173,9 @@ public struct TraceAnalysisRun {
         boundarySource += " (\"\(marker.text)\")"
       }
     }
+    // Batches come in time order: one comparison per batch, not per event.
+    if let first = events.first, first.time < firstEventTime { firstEventTime = first.time }
+    if let last = events.last, last.time > lastEventTime { lastEventTime = last.time }
     operations.removeAll(keepingCapacity: true)
     assembler.consume(events, into: &operations)
     applyTaskEvents()
@@ -184,6 +206,7 @@ public struct TraceAnalysisRun {
       }
       let item = analyzer.count(admitted)
       accepted(item)
+      if measuresBusyTime { busy.add(operation) }
       let inDecode = boundary.map { operation.issueOrderTime >= $0 } ?? false
       if load != nil {
         if inDecode { decode!.add(operation) } else { load!.add(operation) }
@@ -241,6 +264,7 @@ public struct TraceAnalysisRun {
       })
     // Passes from the decode boundary on generate tokens (the per-token expert figures).
     analysis.tensors?.experts?.decodeFromNanoseconds = boundary
+    if options.filter.extents != nil { analysis.diskWait = measureDiskWait(analysis, markers: markers) }
     analysis.warnings = Self.warnings(for: analysis)
     return analysis
   }
@@ -261,6 +285,29 @@ public struct TraceAnalysisRun {
         + " \(HumanUnits.bytes(f.bytes - f.repeatedDispatchBytes)); the true count lies between (--reissue-window-ms sets the window)."
     }
     return text + " Latency and completion bandwidth are unavailable."
+  }
+
+  /// The disk-wait figures: phase windows from the workload's start and end (given, else
+  /// `record`'s trace markers, else the trace's first and last event).
+  private mutating func measureDiskWait(_ analysis: TraceAnalysis, markers: [TraceMarker]) -> DiskWaitFigures {
+    let startMarker = markers.first { $0.text.contains(TraceMarkerText.workloadStart) }?.time
+    let endMarker = markers.last { $0.text.contains(TraceMarkerText.workloadEnd) }?.time
+    let traceStart = min(firstEventTime, analysis.figures.firstTimeNanoseconds ?? .max)
+    let traceEnd = max(lastEventTime, analysis.figures.lastTimeNanoseconds ?? 0)
+    let (start, end, source): (UInt64, UInt64, String) =
+      if let given = options.workloadStartNanoseconds, let givenEnd = options.workloadEndNanoseconds {
+        (given, givenEnd, "the workload's start and exit")
+      } else if let startMarker, let endMarker, endMarker > startMarker {
+        (startMarker, endMarker, "record's trace markers at the workload's start and exit")
+      } else {
+        (traceStart == .max ? 0 : traceStart, traceEnd, "the trace's first and last event")
+      }
+    // A split whose marker never came puts everything in the load phase.
+    let split: UInt64? = analysis.phases.map { $0.boundaryNanoseconds ?? end }
+    return DiskWaitFigures.measure(
+      busy: &busy, boundary: split, start: start, end: end, windowSource: source, decode: analysis.phases?.decode,
+      loadUniqueBytes: analysis.phases?.load.uniqueBytes, modelBytes: analysis.figures.fileSize, timings: options.timings,
+      bandwidth: options.deviceBandwidth, runPeak: analysis.figures.peakBytesPerSecond, runPeakWindowNanoseconds: analysis.figures.windowNanoseconds)
   }
 
   static func warnings(for analysis: TraceAnalysis) -> [String] {

@@ -75,6 +75,7 @@ extension TraceAnalysis {
       members.append(("phases", .null))
     }
     members.append(("workload_tasks", tasks?.json ?? .null))
+    members.append(("disk_wait", diskWait?.json ?? .null))
     members.append(
       (
         "forward_passes",

@@ -63,6 +63,11 @@ extension TraceAnalysis {
     let sizes = f.sizes.nonEmptyBuckets.map { "\(HumanUnits.size($0.lowerBound)): \(HumanUnits.grouped($0.count))" }
     lines.append(row("Request sizes (≥):", sizes.isEmpty ? "none" : sizes.joined(separator: ", ")))
     if let phases { lines.append(contentsOf: phaseTable(phases)) }
+    if let diskWait {
+      let wait = diskWait.summaryLines
+      if phases == nil, !wait.isEmpty { lines.append("") }  // the phase table ends with one
+      lines.append(contentsOf: wait)
+    }
     if let tensors, let model = options.model {
       lines.append(contentsOf: tensors.summary(layout: model))
       if let phases { lines.append(contentsOf: Self.phasePassLines(phases, modelBytes: model.tensors.reduce(0) { $0 + $1.size })) }

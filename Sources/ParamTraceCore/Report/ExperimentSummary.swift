@@ -112,6 +112,17 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var modelFiles: Int?
   /// Mixture-of-experts figures of the decode passes (`tensors.experts`), nil for dense models.
   public var experts: ExpertColumns?
+  /// Disk wait (the analysis's `disk_wait`): bytes read, and re-read, per generated token.
+  public var bytesPerToken: Double?
+  public var rereadBytesPerToken: Double?
+  /// Share of the decode (and of the load) phase with one of the model's reads in flight, 0…1.
+  public var decodeBusyShare: Double?
+  public var loadBusyShare: Double?
+  /// The I/O-bound ceiling on tokens/s, the bandwidth it divides by and where that came from
+  /// (`probe`, `user`, `trace_peak`: a lower bound of the device).
+  public var ceilingTokensPerSecond: Double?
+  public var ceilingBandwidthBytesPerSecond: Double?
+  public var ceilingBandwidthSource: String?
   /// Warnings of the recording and of the analysis.
   public var warnings: [String] = []
 
@@ -279,10 +290,26 @@ public struct ExperimentSummary: Sendable, Hashable {
     if let lost = analysis["lost_events"]?.uint64 { lostEvents = max(lostEvents ?? 0, lost) }
     if let files = analysis["files"]?.array, files.count > 1 { modelFiles = files.count }
     if let json = analysis[path: "tensors", "experts"], !json.isNull { experts = ExpertColumns(json: json) }
+    if let wait = analysis["disk_wait"], !wait.isNull { readDiskWait(wait) }
     for warning in analysis["warnings"]?.array ?? [] {
       if let text = warning.string, !warnings.contains(text) { warnings.append(text) }
     }
   }
+
+  private mutating func readDiskWait(_ wait: ParsedJSON) {
+    bytesPerToken = wait["bytes_per_token"]?.double
+    rereadBytesPerToken = wait["reread_bytes_per_token"]?.double
+    decodeBusyShare = wait[path: "decode", "busy_share"]?.double
+    loadBusyShare = wait[path: "load", "busy_share"]?.double
+    if let ceiling = wait["ceiling"], !ceiling.isNull {
+      ceilingTokensPerSecond = ceiling["tokens_per_second"]?.double
+      ceilingBandwidthBytesPerSecond = ceiling["bandwidth_bytes_per_second"]?.double
+      ceilingBandwidthSource = ceiling["bandwidth_source"]?.string
+    }
+  }
+
+  /// True when the analysis had disk-wait figures to show.
+  public var hasDiskWait: Bool { decodeBusyShare != nil || loadBusyShare != nil || bytesPerToken != nil || ceilingTokensPerSecond != nil }
 
   /// Budget or lock bytes to plot against: achieved when verified, else requested.
   public var memoryBytes: UInt64? { achievedBytes ?? requestedBytes }

@@ -87,6 +87,13 @@ public struct ReportField: Sendable {
     ReportField("expert_bytes_per_token", .real, measurement: true) { real($0.experts?.expertBytesPerToken) },
     ReportField("dense_bytes_per_token", .real, measurement: true) { real($0.experts?.denseBytesPerToken) },
     ReportField("expert_readahead_pct", .real, measurement: true) { real($0.experts?.readaheadPercent) },
+    ReportField("bytes_per_token", .real, measurement: true) { real($0.bytesPerToken) },
+    ReportField("reread_bytes_per_token", .real, measurement: true) { real($0.rereadBytesPerToken) },
+    ReportField("disk_busy_decode_pct", .real, measurement: true) { real($0.decodeBusyShare.map { $0 * 100 }) },
+    ReportField("disk_busy_load_pct", .real, measurement: true) { real($0.loadBusyShare.map { $0 * 100 }) },
+    ReportField("io_ceiling_tokens_per_s", .real, measurement: true) { real($0.ceilingTokensPerSecond) },
+    ReportField("ceiling_bandwidth_bytes_per_s", .real, measurement: true) { real($0.ceilingBandwidthBytesPerSecond) },
+    ReportField("ceiling_bandwidth_source", .text) { text($0.ceilingBandwidthSource) },
     ReportField("error", .text) { text($0.error) },
   ]
 

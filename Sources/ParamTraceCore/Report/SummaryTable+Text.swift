@@ -47,6 +47,7 @@ extension SummaryTable {
   public var textTables: [TextTable] {
     var tables = [notebookTable, correctedTable]
     if let modelTable { tables.append(modelTable) }
+    if rows.contains(where: \.hasDiskWait) { tables.append(diskWaitTable) }
     if hasRepetitions { tables += [notebookGroupTable, correctedGroupTable] }
     return tables
   }
@@ -79,6 +80,10 @@ extension SummaryTable {
     if rows.contains(where: { $0.decodeBytes != nil }) {
       notes.append(
         "Decode re-read = the decode phase's bytes / its unique bytes (\(Self.noneRead): the decode phase read nothing). Decode re-read per pass = the bytes the decode phase read again / model size / decode passes (the prompt pass and one per eval run, after llama.cpp's load time): 100% means every pass read the whole model again.")
+    }
+    if rows.contains(where: \.hasDiskWait) {
+      notes.append(
+        "Disk wait: read (re-read) per token = the decode phase's bytes (those read again) / its passes, one generated token each (the prompt pass and each eval run). Disk busy = share of the phase with at least one of the model's reads in flight (union of first issue → completion). I/O ceiling = bandwidth ÷ read per token, the most tokens/s the disk allows; its bandwidth comes from `record --probe` (probe), `analyze --bandwidth` (user), or else the run's own peak completion bandwidth (trace_peak, ≥: a lower bound of the device, so the ceiling is one too).")
     }
     notes += cliffNotes
     if rows.contains(where: { $0.budgetPressure != nil }) {
@@ -223,6 +228,27 @@ extension SummaryTable {
           ]
         }
         return cells
+      })
+  }
+
+  private var diskWaitTable: TextTable {
+    let perToken = BinaryUnit(for: rows.flatMap { [$0.bytesPerToken, $0.rereadBytesPerToken].compactMap { $0 } })
+    let rateUnit = BinaryUnit(for: rows.compactMap(\.ceilingBandwidthBytesPerSecond))
+    return TextTable(
+      title: "Disk wait and the I/O-bound ceiling",
+      headers: [
+        "Experiment", "Tokens/s", "I/O ceiling (tokens/s)", "Ceiling bandwidth (\(rateUnit.name)/s)", "Bandwidth source",
+        "Read per token (\(perToken.name))", "Re-read per token (\(perToken.name))", "Disk busy, decode %", "Disk busy, load %",
+      ],
+      numeric: [false, true, true, true, false, true, true, true, true],
+      rows: rows.map { row in
+        [
+          row.experiment, Self.fixed(row.tokensPerSecond, 2),
+          row.ceilingTokensPerSecond.map { (row.ceilingBandwidthSource == DeviceBandwidth.Source.tracePeak.rawValue ? "≥ " : "") + formatFixed($0, 2) } ?? Self.absent,
+          row.ceilingBandwidthBytesPerSecond.map { rateUnit.format($0) } ?? Self.absent, row.ceilingBandwidthSource ?? Self.absent,
+          row.bytesPerToken.map { perToken.format($0) } ?? Self.absent, row.rereadBytesPerToken.map { perToken.format($0) } ?? Self.absent,
+          Self.fixed(row.decodeBusyShare.map { $0 * 100 }, 1), Self.fixed(row.loadBusyShare.map { $0 * 100 }, 1),
+        ]
       })
   }
 

@@ -34,9 +34,18 @@ public enum DecodePasses {
   public static func sharePerPass(decodeBytes: UInt64?, loadUniqueBytes: UInt64? = nil, modelBytes: UInt64?, passes: Int?) -> Double? {
     guard let decodeBytes else { return nil }
     if decodeBytes == 0 { return 0 }
-    guard let modelBytes, modelBytes > 0, let passes, passes > 0 else { return nil }
-    let unreadAtLoad = modelBytes - min(loadUniqueBytes ?? modelBytes, modelBytes)
-    let reread = decodeBytes > unreadAtLoad ? decodeBytes - unreadAtLoad : 0
+    guard let modelBytes, modelBytes > 0, let passes, passes > 0,
+      let reread = rereadBytes(decodeBytes: decodeBytes, loadUniqueBytes: loadUniqueBytes, modelBytes: modelBytes)
+    else { return nil }
     return Double(reread) / Double(modelBytes) / Double(passes)
+  }
+
+  /// The decode phase's bytes that were re-reads: all of them less the part of the model the
+  /// load phase had not read yet (a first read wherever the boundary falls; see `sharePerPass`).
+  /// Nil when the bytes or the model's size are unknown.
+  public static func rereadBytes(decodeBytes: UInt64?, loadUniqueBytes: UInt64?, modelBytes: UInt64?) -> UInt64? {
+    guard let decodeBytes, let modelBytes, modelBytes > 0 else { return nil }
+    let unreadAtLoad = modelBytes - min(loadUniqueBytes ?? modelBytes, modelBytes)
+    return decodeBytes > unreadAtLoad ? decodeBytes - unreadAtLoad : 0
   }
 }

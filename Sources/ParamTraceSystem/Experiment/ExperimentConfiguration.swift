@@ -36,6 +36,9 @@ public struct ExperimentConfiguration: Sendable {
   public var toolVersion: String
   /// Window for peak bandwidth in the analysis: `--window`, or chosen from the run's length.
   public var peakWindow = PeakWindow.fromRunLength
+  /// Probe the model's disk before the workload (`--probe`): the result goes into the manifest
+  /// and is the bandwidth of the analysis's I/O-bound ceiling.
+  public var probe: ProbePlan?
 
   public init(command: [String], outputDirectory: String, executablePath: String, toolVersion: String) {
     self.command = command

@@ -66,6 +66,16 @@ public enum ExperimentRecorder {
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
 
+    // The disk's own bandwidth, before the cache is touched and before tracing starts (its
+    // O_DIRECT reads must not be in the trace).
+    var probe: ProbeReport?
+    if let plan = configuration.probe, let model = configuration.model {
+      let file = try Self.modelFiles(model)[0]
+      log("probing \(file) (\(plan.tests.count) tests of \(formatFixed(Double(plan.nanosecondsPerTest) / 1e9, 2)) s, O_DIRECT)")
+      probe = try StorageProbe.run(path: file, plan: plan)
+      if let best = probe?.best { log("probe: best \(best.test.description), \(HumanUnits.rate(best.bytesPerSecond))") }
+    }
+
     // Cold start.
     if configuration.dropCaches {
       log("dropping the page cache")
@@ -109,7 +119,7 @@ public enum ExperimentRecorder {
     // Trace. The recorder's own CPU time (drain threads, the wait loop) from here to stop.
     let recorderUsageBefore = RecorderCPU.now()
     try tracer.start()
-    try? tracer.mark("paramtrace workload start")
+    try? tracer.mark(TraceMarkerText.workloadStart)
     log("tracing \(([disk] + traceConfiguration.extraDisks).map(\.description).joined(separator: " and ")) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
 
     // Workload.
@@ -142,7 +152,7 @@ public enum ExperimentRecorder {
       status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
-    try? tracer.mark("paramtrace workload end")
+    try? tracer.mark(TraceMarkerText.workloadEnd)
     let cgroupStatistics = cgroup?.statistics()
     let pressure = cgroupStatistics.flatMap { cgroup?.pressure(statistics: $0) }
     // The lock must still hold at the end (the OOM killer may have taken the helper).
@@ -195,6 +205,11 @@ public enum ExperimentRecorder {
         options.expertsUsedPerToken = files.first.map.architecture.expertUsedCount
       }
       options.expectedForwardPasses = ExpectedForwardPasses(timings: timings, command: configuration.command)
+      // Disk wait: phase windows from the workload's start and exit, tokens from its timing lines.
+      options.timings = timings
+      options.deviceBandwidth = probe?.bandwidth
+      options.workloadStartNanoseconds = result.startMonotonicNanoseconds
+      options.workloadEndNanoseconds = result.endMonotonicNanoseconds
       // A fault reads up to read_ahead_kb around itself, doubled by POSIX_FADV_SEQUENTIAL
       // (which llama.cpp sets): the largest read-around one fault can cause.
       if let readAhead = modelExtents?.details.readAheadKilobytes { options.readAroundWindowBytes = UInt64(readAhead) * 2048 }
@@ -248,7 +263,7 @@ public enum ExperimentRecorder {
     let manifest = ManifestBuilder.build(
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
       locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
-      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings)
+      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, probe: probe, interrupted: interrupted, warnings: warnings)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
@@ -271,6 +286,9 @@ public enum ExperimentRecorder {
       throw ExperimentError("--budget and --lock exclude each other: choose the cgroup limit (precise) or the memory lock (the notebook's way).")
     }
     if configuration.budgetBytes != nil { _ = try MemoryCgroup.detectLayout() }
+    if configuration.probe != nil, configuration.model == nil {
+      throw ExperimentError("--probe measures the disk under the model's file, but no model is named: give --model PATH, or name it in the workload's command (-m PATH).")
+    }
   }
 
   static func prepareDirectory(_ path: String) throws {

@@ -10,7 +10,8 @@ enum ManifestBuilder {
     configuration: ExperimentConfiguration, disk: DeviceNumber, modelPath: String?,
     modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
     lockedAtEnd: UInt64?, pressure: BudgetPressure?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
-    memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, interrupted: Bool, warnings: [String]
+    memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, probe: ProbeReport? = nil, interrupted: Bool,
+    warnings: [String]
   ) -> JSONValue {
     let details = modelExtents?.details
     let budget: JSONValue
@@ -47,6 +48,8 @@ enum ManifestBuilder {
     members.append(("load_mode", loadModeJSON(configuration: configuration, workload: workload)))
     members.append(("memory", .object(memory)))
     members.append(("analysis", analysisJSON(analysis, fileOnly: fileOnly)))
+    // `record --probe`: what the model's disk delivers to O_DIRECT reads (the ceiling's bandwidth).
+    members.append(("probe", probe?.json ?? .null))
     members.append(("workload_tasks", tasksJSON(analysis: analysis, workload: workload, recording: recording)))
     members.append(("interrupted", .bool(interrupted)))
     members.append(("warnings", .array(warnings.map { .string($0) })))

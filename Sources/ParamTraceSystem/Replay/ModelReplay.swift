@@ -267,20 +267,8 @@ final class ReplayRun: @unchecked Sendable {
 
   /// Runs the replay on `options.threads` threads (the caller's is thread 0) and joins them.
   func start() {
-    var threads: [pthread_t] = []
-    for index in 1..<max(options.threads, 1) {
-      let context = Unmanaged.passRetained(ReplayThreadContext(run: self, index: index)).toOpaque()
-      var thread = pthread_t()
-      let result = pthread_create(&thread, nil, { argument in
-        let context = Unmanaged<ReplayThreadContext>.fromOpaque(argument!).takeRetainedValue()
-        context.run.work(thread: context.index)
-        return nil
-      }, context)
-      precondition(result == 0, "pthread_create failed: \(result)")
-      threads.append(thread)
-    }
-    work(thread: 0)
-    for thread in threads { pthread_join(thread, nil) }
+    let result = runOnThreads(count: options.threads) { self.work(thread: $0) }
+    precondition(result == 0, "pthread_create failed: \(result)")
   }
 
   /// What each thread does: the prompt pass, then every decode token, a barrier after each step.
@@ -435,15 +423,7 @@ final class ReplayCounter: Sendable {
   init(_ start: Int) { value = Atomic(start) }
 }
 
-/// What a worker thread is started with.
-final class ReplayThreadContext {
-  let run: ReplayRun
-  let index: Int
-  init(run: ReplayRun, index: Int) {
-    self.run = run
-    self.index = index
-  }
-}
+
 
 /// A reusable barrier for the replay threads, as ggml's: threads spin on an atomic generation
 /// counter (a barrier after every tensor is too frequent for a futex round trip), yielding the

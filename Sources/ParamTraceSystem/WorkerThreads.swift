@@ -1,0 +1,41 @@
+import Glibc
+
+/// Fork-join on POSIX threads: runs `work(index)` for every index in `0..<count` at once, index 0
+/// on the calling thread, and returns when all have finished. `replay` runs its decode threads
+/// this way, `probe` one thread per read in flight.
+///
+/// Returns 0, or the `pthread_create` error of the first thread that could not be started; then
+/// `work(0)` is not run, and the threads already started are joined before returning (their
+/// work must end by itself).
+func runOnThreads(count: Int, _ work: @escaping (Int) -> Void) -> Int32 {
+  var threads: [pthread_t] = []
+  var failure: Int32 = 0
+  for index in 1..<max(count, 1) {
+    let start = Unmanaged.passRetained(WorkerThreadStart(work: work, index: index)).toOpaque()
+    var thread = pthread_t()
+    let created = pthread_create(&thread, nil, { argument in
+      let start = Unmanaged<WorkerThreadStart>.fromOpaque(argument!).takeRetainedValue()
+      start.work(start.index)
+      return nil
+    }, start)
+    guard created == 0 else {
+      Unmanaged<WorkerThreadStart>.fromOpaque(start).release()
+      failure = created
+      break
+    }
+    threads.append(thread)
+  }
+  if failure == 0 { work(0) }
+  for thread in threads { pthread_join(thread, nil) }
+  return failure
+}
+
+/// What a worker thread is started with.
+private final class WorkerThreadStart {
+  let work: (Int) -> Void
+  let index: Int
+  init(work: @escaping (Int) -> Void, index: Int) {
+    self.work = work
+    self.index = index
+  }
+}
