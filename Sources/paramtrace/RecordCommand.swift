@@ -68,6 +68,9 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
   var bufferKiB: Int?
 
+  @Option(name: .customLong("read-ahead-kb"), help: "Set the model disk's queue/read_ahead_kb for the run (restored afterwards, also on error, Ctrl-C and SIGTERM).")
+  var readAheadKB: UInt64?
+
   @Option(help: "The experiment directory (created; must be new or empty).")
   var out: String
 
@@ -112,6 +115,7 @@ struct RecordCommand: ParsableCommand {
     configuration.verbose = verbose
     configuration.progress = progress
     configuration.windowNanoseconds = UInt64(window * 1e9)
+    configuration.readAheadKilobytes = readAheadKB
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {
       print(analysis.summary(inputDescription: "experiment \(outcome.directory)"), terminator: "")
@@ -121,9 +125,10 @@ struct RecordCommand: ParsableCommand {
       + ", tokens/s \(t.evalTokensPerSecond.map { formatFixed($0, 2) } ?? "absent")"
       + ", load \(t.loadMilliseconds.map { formatFixed($0, 0) + " ms" } ?? "absent")")
     if let pressure = outcome.budgetPressure { print("Budget: \(pressure.sentence)") }
+    if let warning = outcome.residentAtStart?.warning { print("WARNING: \(warning)") }
     print("Experiment: \(outcome.directory)/manifest.json")
     // The budget's verdict is printed above already.
-    for warning in outcome.warnings where !warning.hasPrefix("Budget: ") { printError("warning: \(warning)") }
+    for warning in outcome.warnings where !warning.hasPrefix("Budget: ") && warning != outcome.residentAtStart?.warning { printError("warning: \(warning)") }
     if outcome.interrupted { throw ExitCode(130) }
     if let workload = outcome.workload, !workload.succeeded { throw ExitCode(2) }
   }

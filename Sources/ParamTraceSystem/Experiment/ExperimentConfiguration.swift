@@ -36,6 +36,12 @@ public struct ExperimentConfiguration: Sendable {
   public var toolVersion: String
   /// Window for peak bandwidth in the analysis.
   public var windowNanoseconds: UInt64 = 1_000_000_000
+  /// The model disk's `queue/read_ahead_kb` for this run (`--read-ahead-kb`), restored after
+  /// it; nil leaves the disk as it is.
+  public var readAheadKilobytes: UInt64?
+  /// This run's values of the sweep's axes (`sweep --load-modes`, `--threads`, `--axis`…),
+  /// kept in the manifest so a report groups the run without sweep.json; empty outside a sweep.
+  public var sweepAxes: [SweepAxisValue] = []
 
   public init(command: [String], outputDirectory: String, executablePath: String, toolVersion: String) {
     self.command = command

@@ -15,6 +15,8 @@ public struct ExperimentOutcome: Sendable {
   public var warnings: [String]
   /// Whether the cgroup budget was ever reached; nil without `--budget`.
   public var budgetPressure: BudgetPressure?
+  /// The model's pages cached before a budgeted run (a budget cannot bite on them); nil without `--budget`.
+  public var residentAtStart: ResidentModelAtStart?
 }
 
 /// Runs one experiment (DESIGN.md "Experiments"): checks everything first, starts cold,
@@ -60,6 +62,21 @@ public enum ExperimentRecorder {
 
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
+    var settingsJSON: [(String, JSONValue)] = []
+
+    // The disk's read-ahead for this run: put back by the defer on every way out (error,
+    // failed workload, Ctrl-C, SIGTERM), and explicitly as soon as the workload has ended.
+    var readAhead: BlockDeviceReadAhead?
+    defer { if let readAhead, !readAhead.restore() { log("warning: could not restore \(readAhead.path): \(readAhead.problem ?? "?")") } }
+    if let kilobytes = configuration.readAheadKilobytes {
+      let setting: BlockDeviceReadAhead
+      do { setting = try BlockDeviceReadAhead(disk: disk, kilobytes: kilobytes) } catch {
+        throw ExperimentError("cannot set read_ahead_kb of disk \(disk): \(error)")
+      }
+      readAhead = setting
+      modelExtents?.details.readAheadKilobytes = setting.achievedKilobytes
+      log("read_ahead_kb of \(disk): \(setting.previousKilobytes) → \(setting.achievedKilobytes) for this run")
+    }
 
     // Cold start.
     if configuration.dropCaches {
@@ -81,6 +98,16 @@ public enum ExperimentRecorder {
       }
     }
     let residencyBefore = Self.residency(modelFilePaths)
+    // A budget does not apply to model pages that are already cached (charged elsewhere).
+    let residentAtStart = ResidentModelAtStart(
+      residentBytes: residencyBefore?.residentBytes, modelBytes: residencyBefore?.fileBytes, budgetBytes: configuration.budgetBytes)
+    if let residentAtStart {
+      settingsJSON.append(("budget_bypass", residentAtStart.json))
+      if let warning = residentAtStart.warning {
+        warnings.append(warning)
+        log("WARNING: " + warning)
+      }
+    }
     let before = try ProcMemorySnapshot.take()
 
     // Memory budget, verified.
@@ -141,6 +168,19 @@ public enum ExperimentRecorder {
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
     locker?.release()
+    if let readAhead {
+      let restored = readAhead.restore()
+      if !restored { warnings.append("read_ahead_kb was not restored: \(readAhead.problem ?? "?"). Write \(readAhead.previousKilobytes) to \(readAhead.path).") }
+      settingsJSON.append(
+        (
+          "read_ahead",
+          .object([
+            ("path", .string(readAhead.path)), ("previous_kb", .number(readAhead.previousKilobytes)),
+            ("requested_kb", .number(readAhead.requestedKilobytes)), ("achieved_kb", .number(readAhead.achievedKilobytes)),
+            ("restored", .bool(restored)),
+          ])
+        ))
+    }
     let residencyAfter = Self.residency(modelFilePaths)
 
     // The model, when it was not given: from the workload's mappings.
@@ -230,15 +270,17 @@ public enum ExperimentRecorder {
     let manifest = ManifestBuilder.build(
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
       locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
-      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings)
+      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings,
+      settings: settingsJSON)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
-      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")), to: directory + "/summary.txt")
+      let budgetWarning = residentAtStart?.warning.map { "\nWARNING: \($0)\n" } ?? ""
+      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")) + budgetWarning, to: directory + "/summary.txt")
     }
     return ExperimentOutcome(
       directory: directory, manifest: manifest, analysis: analysis, workload: result, timings: timings, interrupted: interrupted,
-      warnings: warnings, budgetPressure: pressure)
+      warnings: warnings, budgetPressure: pressure, residentAtStart: residentAtStart)
   }
 
   // MARK: - Steps

@@ -10,7 +10,8 @@ enum ManifestBuilder {
     configuration: ExperimentConfiguration, disk: DeviceNumber, modelPath: String?,
     modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
     lockedAtEnd: UInt64?, pressure: BudgetPressure?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
-    memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, interrupted: Bool, warnings: [String]
+    memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, interrupted: Bool, warnings: [String],
+    settings: [(String, JSONValue)] = []
   ) -> JSONValue {
     let details = modelExtents?.details
     let budget: JSONValue
@@ -48,6 +49,8 @@ enum ManifestBuilder {
     members.append(("memory", .object(memory)))
     members.append(("analysis", analysisJSON(analysis, fileOnly: fileOnly)))
     members.append(("workload_tasks", tasksJSON(analysis: analysis, workload: workload, recording: recording)))
+    // Settings the run changed and put back (read_ahead), and whether its budget could bite.
+    members += settings
     members.append(("interrupted", .bool(interrupted)))
     members.append(("warnings", .array(warnings.map { .string($0) })))
     return .object(members)
@@ -63,6 +66,8 @@ enum ManifestBuilder {
     members.append(("actions", .string(configuration.actions.rawValue)))
     members.append(("buffer_kib_per_cpu", .optional(configuration.bufferKiBPerCPU)))
     members.append(("output_directory", .string(configuration.outputDirectory)))
+    members.append(("read_ahead_kb", .optional(configuration.readAheadKilobytes)))
+    members.append(("sweep_axes", SweepAxisValue.json(configuration.sweepAxes)))
     return .object(members)
   }
 
