@@ -73,7 +73,7 @@ import Testing
     let rows = Self.rows + [Self.row("none", 40, tokens: 10.6, decodeMiB: 0, threads: "4")]
     let plots = SweepPlots.plots(SummaryTable(rows: rows))
     #expect(plots.map(\.id) == ["sweep-budget-tokens-1", "sweep-budget-tokens-2", "sweep-budget-reread-1", "sweep-budget-reread-2"])
-    #expect(plots[0].title == "Tokens/s against the memory budget: load_mode=mmap")
+    #expect(plots[0].title == "Tokens/s: load_mode=mmap")
     #expect(Set(plots.map(\.y)).count == 2 && plots[0].y == plots[1].y && plots[0].x == plots[3].x)
     // mmap's panel: one series and its cliff band; none's: two series (threads – and 4), no band.
     #expect(plots[0].marks.contains { $0.name == "cliff" })

@@ -59,27 +59,27 @@ extension SweepPlots {
           marks.append(PlotMark("model size", color: PlotPalette.extent, .verticalRule(Double(modelSize), label: "model " + HumanUnits.bytes(modelSize)), dashed: true))
         }
         for (index, key) in series.enumerated() {
-          let own = members.filter { row in key.allSatisfy { value(row, $0.name) == $0.value } && row.status == .ok }
+          func inSeries(_ row: ExperimentSummary) -> Bool { key.allSatisfy { value(row, $0.name) == $0.value } && row.status == .ok }
           let name = key.isEmpty ? "runs, median" : SweepAxisValue.describe(key)
           let color = seriesColors[index % seriesColors.count]
-          let points = own.compactMap { row in metric.value(row).map { PlotPoint(Double(row.memoryBytes!), $0) } }
+          let points = members.filter(inSeries).compactMap { row in metric.value(row).map { PlotPoint(Double(row.memoryBytes!), $0) } }
           marks.append(PlotMark(name, color: color, .points(points, radius: 3)))
           marks.append(PlotMark(name, color: color, .line(medianLine(points)), inLegend: false))
-        }
-        let panelUnconstrained = unconstrained.filter { value($0, panelAxis) == panelValue }.compactMap(metric.value)
-        if series.count == 1, let middle = median(of: panelUnconstrained) {
-          marks.append(
-            PlotMark("no budget (median of \(panelUnconstrained.count))", color: PlotPalette.marker, .horizontalRule(middle, label: "no budget"), dashed: true))
+          // The same series without a budget: its median as a dashed rule in its colour.
+          let free = unconstrained.filter { value($0, panelAxis) == panelValue && inSeries($0) }.compactMap(metric.value)
+          if let middle = median(of: free) {
+            marks.append(PlotMark(name + ", no budget", color: color, .horizontalRule(middle, label: nil), dashed: true, inLegend: false))
+          }
         }
         let failed = members.filter { $0.status != .ok }
         if !failed.isEmpty {
           marks.append(PlotMark("failed runs", color: PlotPalette.failed, .crosses(failed.map { PlotPoint(Double($0.memoryBytes!), 0) })))
         }
         var plot = Plot(
-          id: "\(id)-\(metric.key)-\(panelIndex + 1)", title: "\(metric.title) against the \(what): \(panelAxis)=\(panelValue)",
+          id: "\(id)-\(metric.key)-\(panelIndex + 1)", title: "\(metric.title): \(panelAxis)=\(panelValue)",
           caption:
-            "Panel \(panelIndex + 1) of \(panelValues.count) (\(panelAxis)); every panel has the same axes. Dots: runs (\(members.count), \(failed.count) failed); lines join the medians of each memory configuration"
-            + (seriesAxes.isEmpty ? "" : ", one colour per \(seriesAxes.joined(separator: ", "))") + "." + unreachedNote(members) + cliffNote,
+            "Panel \(panelIndex + 1) of \(panelValues.count), against the \(what); all panels share their axes. Dots: runs (\(members.count), \(failed.count) failed); lines: medians; dashed: the median without a budget"
+            + (seriesAxes.isEmpty ? "" : "; colour: \(seriesAxes.joined(separator: ", "))") + "." + unreachedNote(members) + cliffNote,
           x: xAxis, y: yAxis, marks: marks)
         plot.plotWidth = 380
         plot.plotHeight = 170
