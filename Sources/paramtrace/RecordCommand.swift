@@ -68,6 +68,9 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
   var bufferKiB: Int?
 
+  @Option(help: "Seconds between samples of the model's page-cache residency per layer (cachestat(2), else mincore) into residency.json; 0 turns it off.")
+  var residencyInterval: Double = 0.5
+
   @Option(name: .customLong("read-ahead-kb"), help: "Set the model disk's queue/read_ahead_kb for the run (restored afterwards, also on error, Ctrl-C and SIGTERM).")
   var readAheadKB: UInt64?
 
@@ -97,6 +100,9 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
     }
     guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
+    guard residencyInterval == 0 || (residencyInterval >= 0.05 && residencyInterval.isFinite) else {
+      throw ValidationError("--residency-interval must be 0 (off) or at least 0.05 seconds.")
+    }
     if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
   }
 
@@ -116,6 +122,7 @@ struct RecordCommand: ParsableCommand {
     configuration.progress = progress
     configuration.windowNanoseconds = UInt64(window * 1e9)
     configuration.readAheadKilobytes = readAheadKB
+    configuration.residencyIntervalSeconds = residencyInterval
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {
       print(analysis.summary(inputDescription: "experiment \(outcome.directory)"), terminator: "")

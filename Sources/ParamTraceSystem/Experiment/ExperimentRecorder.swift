@@ -78,6 +78,19 @@ public enum ExperimentRecorder {
       log("read_ahead_kb of \(disk): \(setting.previousKilobytes) → \(setting.achievedKilobytes) for this run")
     }
 
+    // Residency per layer over the run: the header is parsed now, before the cold start
+    // evicts what that read brought in.
+    var residencySampler: ModelResidencySampler?
+    if configuration.residencyIntervalSeconds > 0, let model = configuration.model {
+      do {
+        let files = try ModelFileSet.open(model)
+        residencySampler = try ModelResidencySampler(
+          paths: files.paths, layout: ModelLayout(files), intervalSeconds: configuration.residencyIntervalSeconds)
+      } catch {
+        log("no residency samples: \(error)")
+      }
+    }
+
     // Cold start.
     if configuration.dropCaches {
       log("dropping the page cache")
@@ -146,11 +159,17 @@ public enum ExperimentRecorder {
       // second only (mappings, and a cross-check), not 20 times.
       let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
       let status = RecordingStatusLine.wanted(forced: configuration.progress) ? RecordingStatusLine(diskName: tracer.diskName) : nil
+      // The status line and the residency samples share the wait loop's tick.
+      var tickSeconds: Double? = status == nil ? nil : 0.5
+      if residencySampler != nil { tickSeconds = min(tickSeconds ?? .infinity, configuration.residencyIntervalSeconds) }
+      residencySampler?.sample()
       result = workload.wait(
-        pollSeconds: pollSeconds, tickSeconds: status == nil ? nil : 0.5,
+        pollSeconds: pollSeconds, tickSeconds: tickSeconds,
         tick: {
+          residencySampler?.sampleIfDue()
           if let status, let progress = tracer.progress { status.update(lostEvents: progress.lostEvents, traceBytes: progress.traceBytes) }
         }, shouldStop: { paramtrace_stop_signal() != 0 })
+      residencySampler?.sample()
       status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
@@ -267,12 +286,27 @@ public enum ExperimentRecorder {
     ]
     if let cgroupStatistics { memoryJSON.append(("cgroup_statistics", snapshotJSON(cgroupStatistics))) }
 
+    if let timeline = residencySampler?.timeline, timeline.count > 0 {
+      settingsJSON.append(
+        (
+          "residency",
+          .object([
+            ("file", .string("residency.json")), ("method", .string(timeline.method.rawValue)), ("samples", .number(timeline.count)),
+            ("interval_seconds", .double(configuration.residencyIntervalSeconds)), ("groups", .number(timeline.groups.count)),
+            ("calls_per_sample", .number(timeline.groups.reduce(0) { $0 + $1.ranges.count })),
+            ("sampling_seconds", .double(Double(timeline.samplingNanoseconds) / 1e9)),
+          ])
+        ))
+    }
     let manifest = ManifestBuilder.build(
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
       locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
       memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, interrupted: interrupted, warnings: warnings,
       settings: settingsJSON)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
+    if let timeline = residencySampler?.timeline, timeline.count > 0 {
+      try writeText(timeline.json.rendered(indent: 0) + "\n", to: directory + "/residency.json")
+    }
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
       let budgetWarning = residentAtStart?.warning.map { "\nWARNING: \($0)\n" } ?? ""
