@@ -22,7 +22,7 @@ struct RecordCommand: ParsableCommand {
 
       DIR gets: manifest.json (command, configuration, environment, budget asked and achieved,
       trace, workload, llama.cpp timings, memory counters, warnings), the trace, workload.out,
-      analysis.json and summary.txt.
+      analysis.json and summary.txt, and residency.json: the model's page-cache residency per layer every --residency-interval seconds (cachestat(2), else mincore), which `report --html` draws as a heat map.
 
       With --budget, whether the workload ever reached its limit (the cgroup's failure counter \
       and peak) is printed as the budget's verdict and kept as budget_pressure: "no pressure" \

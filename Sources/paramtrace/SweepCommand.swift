@@ -82,6 +82,9 @@ struct SweepCommand: ParsableCommand {
   @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
   var bufferKiB: Int?
 
+  @Option(help: "Seconds between samples of the model's page-cache residency per layer in each run (residency.json); 0 turns it off.")
+  var residencyInterval: Double = 0.5
+
   @Option(help: "The sweep directory.")
   var out: String
 
@@ -108,6 +111,9 @@ struct SweepCommand: ParsableCommand {
       throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
     }
     if TraceActions(rawValue: actions) == nil { throw ValidationError("--actions must be tracepoints or full.") }
+    guard residencyInterval == 0 || (residencyInterval >= 0.05 && residencyInterval.isFinite) else {
+      throw ValidationError("--residency-interval must be 0 (off) or at least 0.05 seconds.")
+    }
     if cold && warm { throw ValidationError("--cold and --warm exclude each other: evict the model before each run, or keep the cache.") }
     if budgets != nil, !warm, !cold, model == nil, ModelFileDiscovery.modelPath(inCommand: command, isFile: isRegularFile) == nil {
       throw ValidationError(
@@ -162,6 +168,7 @@ struct SweepCommand: ParsableCommand {
     experiment.actions = TraceActions(rawValue: actions) ?? .tracepoints
     experiment.bufferKiBPerCPU = bufferKiB
     experiment.verbose = verbose
+    experiment.residencyIntervalSeconds = residencyInterval
     let points = budgets.flatMap { MemoryPoint.parseList($0, kind: .budget) } ?? locks.flatMap { MemoryPoint.parseList($0, kind: .lock) } ?? []
     var configuration = SweepConfiguration(experiment: experiment, points: points, repetitions: `repeat`)
     configuration.findCliff = findCliff
