@@ -25,8 +25,8 @@ struct SweepCommand: ParsableCommand {
       EXAMPLES:
         paramtrace sweep --model m.gguf --budgets 0,3GiB,2GiB,1GiB --repeat 3 --cold --out sweep1 -- ./llama-cli -m m.gguf -n 32 -no-cnv -p hi
         paramtrace sweep --model m.gguf --budgets 5GiB,3GiB --find-cliff --resolution 128MiB --cold --out cliff -- paramtrace replay m.gguf --tokens 16
-        paramtrace sweep --budgets 0,2GiB --load-modes mmap,none --threads 2,4 --out grid -- ./llama-cli -m m.gguf -t 2 -n 32 -no-cnv -p hi
-        paramtrace sweep --budgets 2GiB --read-ahead-kb 128,8192 --axis batch=32,512 --out ra -- ./llama-cli -m m.gguf -b {batch} -n 32 -p hi
+        paramtrace sweep --budgets 0,2GiB --load-modes mmap,none --threads 2,4 --out g -- llama-cli -m m.gguf -t 2
+        paramtrace sweep --budgets 2GiB --read-ahead-kb 128,8192 --axis b=32,512 --out r -- llama-cli -m m.gguf -b {b}
         paramtrace report sweep1 --html sweep1.html
       """
   )
