@@ -22,7 +22,9 @@ struct RecordCommand: ParsableCommand {
 
       DIR gets: manifest.json (command, configuration, environment, budget asked and achieved, \
       trace, workload, llama.cpp timings, memory counters, the probe with --probe, warnings), \
-      the trace, workload.out, analysis.json and summary.txt. The analysis includes disk wait: \
+      the trace, workload.out, analysis.json and summary.txt, and residency.json: the model's \
+      page-cache residency per layer every --residency-interval seconds (cachestat(2), else \
+      mincore), which `report --html` draws as a heat map. The analysis includes disk wait: \
       bytes read per generated token, the disk-busy share of load and decode, and the I/O-bound \
       ceiling on tokens/s (from --probe's bandwidth, else the run's own peak: a lower bound).
 
@@ -73,6 +75,12 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
   var bufferKiB: Int?
 
+  @Option(help: "Seconds between samples of the model's page-cache residency per layer (cachestat(2), else mincore) into residency.json; 0 turns it off.")
+  var residencyInterval: Double = 0.5
+
+  @Option(name: .customLong("read-ahead-kb"), help: "Set the model disk's queue/read_ahead_kb for the run (restored afterwards, also on error, Ctrl-C and SIGTERM).")
+  var readAheadKB: UInt64?
+
   @Option(help: "The experiment directory (created; must be new or empty).")
   var out: String
 
@@ -105,6 +113,9 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError(ExperimentConfiguration.coldNeedsAModel(command: command))
     }
     if let window { try PeakWindowArgument.validate(window) }
+    guard residencyInterval == 0 || (residencyInterval >= 0.05 && residencyInterval.isFinite) else {
+      throw ValidationError("--residency-interval must be 0 (off) or at least 0.05 seconds.")
+    }
     if let bufferKiB, bufferKiB < 4 { throw ValidationError("--buffer-kib must be at least 4.") }
     guard probeSeconds > 0, probeSeconds.isFinite, probeSeconds <= 600 else {
       throw ValidationError("--probe-seconds must be a positive number of seconds, at most 600.")
@@ -127,6 +138,8 @@ struct RecordCommand: ParsableCommand {
     configuration.progress = progress
     configuration.peakWindow = PeakWindowArgument.rule(window)
     if probe { configuration.probe = ProbePlan(secondsPerTest: probeSeconds) }
+    configuration.readAheadKilobytes = readAheadKB
+    configuration.residencyIntervalSeconds = residencyInterval
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {
       print(analysis.summary(inputDescription: "experiment \(outcome.directory)"), terminator: "")
@@ -136,9 +149,10 @@ struct RecordCommand: ParsableCommand {
       + ", tokens/s \(t.evalTokensPerSecond.map { formatFixed($0, 2) } ?? "absent")"
       + ", load \(t.loadMilliseconds.map { formatFixed($0, 0) + " ms" } ?? "absent")")
     if let pressure = outcome.budgetPressure { print("Budget: \(pressure.sentence)") }
+    if let warning = outcome.residentAtStart?.warning { print("WARNING: \(warning)") }
     print("Experiment: \(outcome.directory)/manifest.json")
     // The budget's verdict is printed above already.
-    for warning in outcome.warnings where !warning.hasPrefix("Budget: ") { printError("warning: \(warning)") }
+    for warning in outcome.warnings where !warning.hasPrefix("Budget: ") && warning != outcome.residentAtStart?.warning { printError("warning: \(warning)") }
     if outcome.interrupted { throw ExitCode(130) }
     if let workload = outcome.workload, !workload.succeeded { throw ExitCode(2) }
   }

@@ -96,6 +96,15 @@ static inline int paramtrace_o_direct(void) {
 /// spawned meanwhile by another thread inherits them. Returns -1 and sets errno on failure.
 static inline int paramtrace_pipe_cloexec(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
 
+/// cachestat(2) (Linux 6.5+, syscall 451 on every architecture): the page-cache state of
+/// [offset, offset + length) of fd, in pages: out[0] cached, out[1] dirty, out[2] writeback,
+/// out[3] evicted, out[4] recently evicted (struct cachestat). No mapping, no page touched.
+/// -1 with errno (ENOSYS before 6.5).
+static inline int paramtrace_cachestat(int fd, unsigned long long offset, unsigned long long length, unsigned long long out[5]) {
+  struct { unsigned long long off, len; } range = { offset, length };
+  return (int)syscall(451, fd, &range, out, 0);
+}
+
 /// pidfd_open(2) (Linux 5.3+, syscall 434 on every architecture): a descriptor that polls
 /// readable when the process exits, so a parent can sleep until then instead of polling.
 /// -1 with errno (ENOSYS on older kernels).

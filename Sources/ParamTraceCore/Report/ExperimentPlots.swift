@@ -12,6 +12,8 @@ public struct ExperimentPlots: Sendable {
   public var data: TracePlotData?
   /// Why there is no trace data, in words.
   public var traceProblem: String?
+  /// Its residency.json (page-cache residency per layer over time), when recorded.
+  public var residency: ParsedJSON?
 
   public init(
     id: String, summary: ExperimentSummary, manifest: ParsedJSON?, analysis: ParsedJSON?, data: TracePlotData?, traceProblem: String? = nil
@@ -25,7 +27,7 @@ public struct ExperimentPlots: Sendable {
   }
 
   /// All plots, in page order.
-  public var plots: [Plot] { [sectorPlot, offsetPlot, layerPlot, bandwidthPlot, gapPlot, sizePlot] }
+  public var plots: [Plot] { [sectorPlot, offsetPlot, layerPlot] + [residencyPlot].compactMap { $0 } + [bandwidthPlot, gapPlot, sizePlot] }
 
   // MARK: - Shared pieces
 

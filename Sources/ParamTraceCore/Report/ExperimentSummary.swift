@@ -36,6 +36,13 @@ public struct ExperimentSummary: Sendable, Hashable {
   /// Why the run failed, in words.
   public var error: String?
 
+  /// The run's values of a sweep's axes besides memory (load mode, read-ahead, threads, the
+  /// user's), from its manifest or sweep.json; empty outside such a sweep.
+  public var axes: [SweepAxisValue] = []
+  /// Share of the model already in the page cache when its budgeted run started, when more
+  /// than `ResidentModelAtStart.warningShare`: the budget did not apply to those pages.
+  public var residentAtStartShare: Double?
+
   /// Budget, lock or none.
   public var memoryKind: MemoryKind = .none
   /// Budget or lock asked for, in bytes.
@@ -208,6 +215,10 @@ public struct ExperimentSummary: Sendable, Hashable {
       budgetPressure = BudgetPressure(statistics: statistics, limitBytes: achievedBytes)
     }
     modelSizeBytes = manifest[path: "model", "size_bytes"]?.uint64
+    for (name, value) in manifest[path: "configuration", "sweep_axes"]?.members ?? [] {
+      if let text = value.string { axes.append(SweepAxisValue(name: name, value: text)) }
+    }
+    if let bypass = manifest["budget_bypass"], bypass["bypassed"]?.bool == true { residentAtStartShare = bypass["resident_share"]?.double }
     if let total = manifest[path: "timings", "total_ms"]?.double {
       inferenceSeconds = total / 1000
     } else if let wall = manifest[path: "workload", "wall_seconds"]?.double {

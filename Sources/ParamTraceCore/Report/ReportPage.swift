@@ -61,6 +61,7 @@ public struct ReportPage: Sendable {
     code { font-size: 12px; background: #f5f5f5; padding: 1px 4px; word-break: break-all; }
     .warning { color: #8a4b00; }
     .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 14px; align-items: start; }
+    .plots.panels { grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 8px; }
     figure { margin: 0; border: 1px solid #e2e2e2; border-radius: 4px; padding: 4px; background: #fff; }
     figure svg { display: block; max-width: 100%; height: auto; }
     footer { margin-top: 32px; font-size: 12px; color: #777; }
@@ -94,7 +95,8 @@ public struct ReportPage: Sendable {
     if !sweepPlots.isEmpty {
       out += "<h2 id=\"sweep\">Across experiments</h2>\n"
       out += "<p class=\"note\">Where the thrashing cliff shows: tokens/s falls and the re-read factor rises once the memory no longer holds the model's working set.</p>\n"
-      out += "<div class=\"plots\">\n" + sweepPlots.map(Self.figure).joined() + "</div>\n"
+      // A sweep with other axes is drawn as small multiples: narrower panels, side by side.
+      out += (table.axisNames.isEmpty ? "<div class=\"plots\">\n" : "<div class=\"plots panels\">\n") + sweepPlots.map(Self.figure).joined() + "</div>\n"
     }
 
     for (index, section) in sections.enumerated() {

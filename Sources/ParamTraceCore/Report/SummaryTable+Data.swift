@@ -7,9 +7,18 @@ extension SummaryTable {
   /// `read_csv` loads it as is.
   public var csv: String {
     let fields = ReportField.all
-    var out = (["statistic", "runs"] + fields.map(\.key)).joined(separator: ",") + "\n"
+    // One text column per sweep axis (`axis_load_mode`), right after `label`.
+    let axisAt = 2 + (fields.firstIndex { $0.key == "label" } ?? 0) + 1
+    func withAxes(_ cells: [String], _ axes: [SweepAxisValue]?) -> [String] {
+      guard !axisNames.isEmpty else { return cells }
+      var cells = cells
+      let values = axisNames.map { name in axes.map { own in ReportText.csvField(own.first { $0.name == name }?.value ?? "") } ?? "axis_" + name }
+      cells.insert(contentsOf: values, at: axisAt)
+      return cells
+    }
+    var out = withAxes(["statistic", "runs"] + fields.map(\.key), nil).joined(separator: ",") + "\n"
     for row in rows {
-      out += (["run", "1"] + fields.map { Self.csvCell($0.value(row)) }).joined(separator: ",") + "\n"
+      out += withAxes(["run", "1"] + fields.map { Self.csvCell($0.value(row)) }, row.axes).joined(separator: ",") + "\n"
     }
     guard hasRepetitions else { return out }
     for group in groups {
@@ -30,7 +39,7 @@ extension SummaryTable {
             cells.append(Self.csvCell(value))
           }
         }
-        out += cells.joined(separator: ",") + "\n"
+        out += withAxes(cells, group.axes).joined(separator: ",") + "\n"
       }
     }
     return out
@@ -55,6 +64,18 @@ extension SummaryTable {
       // Where the budgets start to thrash, by the rule `sweep --find-cliff` uses; null for none.
       ("cliff", cliff.map { .object($0.jsonMembers) } ?? .null),
       ("lock_cliff", lockCliff.map { .object($0.jsonMembers) } ?? .null),
+      // With a sweep's other axes: the cliffs of each combination (`cliff` is then null).
+      (
+        "cliffs",
+        .array(
+          cliffs.map { entry in
+            .object([
+              ("axes", SweepAxisValue.json(entry.axes)), ("cliff", entry.cliff.map { .object($0.jsonMembers) } ?? .null),
+              ("lock_cliff", entry.lockCliff.map { .object($0.jsonMembers) } ?? .null),
+            ])
+          })
+      ),
+      ("axes", .array(axisNames.map { .string($0) })),
       ("thrash_share_threshold", .double(thrashShare)),
       (
         "columns",
@@ -71,7 +92,10 @@ extension SummaryTable {
         "experiments",
         .array(
           rows.map { row in
-            .object(ReportField.all.map { ($0.key, Self.jsonValue($0.value(row))) } + [("warnings", .array(row.warnings.map { .string($0) }))])
+            .object(
+              ReportField.all.map { ($0.key, Self.jsonValue($0.value(row))) } + [
+                ("axes", SweepAxisValue.json(row.axes)), ("warnings", .array(row.warnings.map { .string($0) })),
+              ])
           })
       ),
       (
@@ -80,6 +104,7 @@ extension SummaryTable {
           groups.map { group in
             .object([
               ("label", .string(group.label)),
+              ("axes", SweepAxisValue.json(group.axes)),
               ("runs", .number(group.runs)),
               ("ok_runs", .number(group.okRuns)),
               ("memory_kind", .string(group.memoryKind.rawValue)),
@@ -105,6 +130,7 @@ extension SummaryTable {
       ),
     ])
   }
+
 
   static func jsonValue(_ value: ReportValue) -> JSONValue {
     switch value {

@@ -45,11 +45,29 @@ extension SummaryTable {
   /// The tables of the report: the notebook's columns, the corrected figures, and, with
   /// repetitions, both again as median (min–max) per configuration.
   public var textTables: [TextTable] {
-    var tables = [notebookTable, correctedTable]
-    if let modelTable { tables.append(modelTable) }
-    if rows.contains(where: \.hasDiskWait) { tables.append(diskWaitTable) }
-    if hasRepetitions { tables += [notebookGroupTable, correctedGroupTable] }
+    let runAxes = rows.map(\.axes)
+    var tables = [notebookTable, correctedTable].map { withAxisColumns($0, runAxes) }
+    if let modelTable { tables.append(withAxisColumns(modelTable, runAxes)) }
+    if rows.contains(where: \.hasDiskWait) { tables.append(withAxisColumns(diskWaitTable, runAxes)) }
+    if hasRepetitions {
+      let groupAxes = groups.map(\.axes)
+      tables += [notebookGroupTable, correctedGroupTable].map { withAxisColumns($0, groupAxes) }
+    }
     return tables
+  }
+
+  /// `table` with one column per sweep axis after its first column (the experiment or the
+  /// configuration), `values[i]` giving row i's; unchanged without axes.
+  func withAxisColumns(_ table: TextTable, _ values: [[SweepAxisValue]]) -> TextTable {
+    guard !axisNames.isEmpty else { return table }
+    var table = table
+    table.headers.insert(contentsOf: axisNames, at: 1)
+    table.numeric.insert(contentsOf: axisNames.map { _ in false }, at: 1)
+    for index in table.rows.indices {
+      let own = index < values.count ? values[index] : []
+      table.rows[index].insert(contentsOf: axisNames.map { name in own.first { $0.name == name }?.value ?? Self.absent }, at: 1)
+    }
+    return table
   }
 
   /// Notes under the tables: where inference time comes from, the peak window, failures.
@@ -91,6 +109,11 @@ extension SummaryTable {
         "Limit reached: whether the workload's memory ever hit its cgroup limit (memory.failcnt, + memory.memsw.failcnt, on cgroup v1; memory.events max on v2: how often a charge hit the limit, so the kernel reclaimed), with the count; \"no\" means the budget never constrained the run: it measured no pressure, whatever its size (peak = most memory charged, memory.max_usage_in_bytes or memory.peak, against the limit). Locks have no such counter.")
     }
     for row in rows {
+      guard let share = row.residentAtStartShare else { continue }
+      notes.append(
+        "\(row.experiment): \(formatFixed(share * 100, 1))% of the model was already in the page cache when the run started; those pages escape the cgroup budget (charged to whoever read them first), so it measured less pressure than its budget says. Record it again with --cold.")
+    }
+    for row in rows {
       guard let pressure = row.budgetPressure, pressure.verdict == .noPressure else { continue }
       notes.append("\(row.experiment): \(pressure.sentence).")
     }
@@ -110,16 +133,20 @@ extension SummaryTable {
   /// than one configuration of a kind to compare.
   var cliffNotes: [String] {
     var notes: [String] = []
-    for (cliff, kind, plural) in [(cliff, "budget", "budgets"), (lockCliff, "lock", "locks")] {
-      let judged = configurations.filter { $0.verdict != .unknown && ($0.memory == .unconstrained ? false : (kind == "lock") == Self.isLock($0.memory)) }
-      guard judged.count > 1 || cliff != nil else { continue }
-      let bytes = { (value: UInt64) in HumanUnits.bytes(value) }
-      if let cliff {
-        notes.append(
-          "Cliff (\(plural)): thrashes at \(ThrashingCliff.describe(cliff.thrashing, bytes: bytes)); calm at \(ThrashingCliff.describe(cliff.calm, bytes: bytes)). Verdict by the rule of `sweep --find-cliff`: \(cliff.ruleDescription).")
-      } else {
-        notes.append(
-          "Cliff (\(plural)): none: no \(kind) that thrashes has a calm one with more memory (\(ThrashingCliff.rule(kind: kind, threshold: thrashShare))).")
+    // One cliff per combination of a sweep's other axes, each judged on its own runs.
+    for entry in cliffs {
+      let which = entry.axes.isEmpty ? "" : ", " + SweepAxisValue.describe(entry.axes)
+      for (cliff, kind, plural) in [(entry.cliff, "budget", "budgets"), (entry.lockCliff, "lock", "locks")] {
+        let judged = entry.configurations.filter { $0.verdict != .unknown && ($0.memory == .unconstrained ? false : (kind == "lock") == Self.isLock($0.memory)) }
+        guard judged.count > 1 || cliff != nil else { continue }
+        let bytes = { (value: UInt64) in HumanUnits.bytes(value) }
+        if let cliff {
+          notes.append(
+            "Cliff (\(plural)\(which)): thrashes at \(ThrashingCliff.describe(cliff.thrashing, bytes: bytes)); calm at \(ThrashingCliff.describe(cliff.calm, bytes: bytes)). Verdict by the rule of `sweep --find-cliff`: \(cliff.ruleDescription).")
+        } else {
+          notes.append(
+            "Cliff (\(plural)\(which)): none: no \(kind) that thrashes has a calm one with more memory (\(ThrashingCliff.rule(kind: kind, threshold: thrashShare))).")
+        }
       }
     }
     return notes

@@ -9,21 +9,49 @@ public struct SummaryTable: Sendable {
   public var thrashShare: Double
   /// Every memory configuration judged by the cliff rule (`ThrashingCliff`).
   public var configurations: [ThrashingCliff.Configuration]
-  /// The cliff among the budgets, and among the locks; nil when the runs show none.
+  /// The cliff among the budgets, and among the locks; nil when the runs show none, or when
+  /// the rows belong to several combinations of a sweep's other axes (see `cliffs`).
   public var cliff: ThrashingCliff?
   public var lockCliff: ThrashingCliff?
+  /// Each combination of the other axes (load mode, threads…) judged on its own, in the order
+  /// the combinations first appear; one entry with no axes for a sweep over memory alone.
+  public var cliffs: [AxesCliff]
+  /// Names of the sweep axes besides memory that the rows carry, in first-seen order: one
+  /// column each in the tables.
+  public var axisNames: [String]
+
+  /// The cliff rule applied to the runs of one combination of the axes besides memory.
+  public struct AxesCliff: Sendable {
+    public var axes: [SweepAxisValue]
+    public var configurations: [ThrashingCliff.Configuration]
+    public var cliff: ThrashingCliff?
+    public var lockCliff: ThrashingCliff?
+  }
 
   /// - Parameter thrashShare: the sweep's threshold, or `report --thrash-share`.
   public init(rows: [ExperimentSummary], thrashShare: Double = ThrashingCliff.defaultThreshold) {
     self.thrashShare = thrashShare
-    let runs = rows.compactMap(\.cliffRun)
-    configurations = ThrashingCliff.configurations(runs, threshold: thrashShare)
-    cliff = ThrashingCliff(runs, threshold: thrashShare)
-    lockCliff = ThrashingCliff(runs, threshold: thrashShare, locks: true)
+    var combinations: [[SweepAxisValue]] = []
+    var names: [String] = []
+    for row in rows {
+      if !combinations.contains(row.axes) { combinations.append(row.axes) }
+      for value in row.axes where !names.contains(value.name) { names.append(value.name) }
+    }
+    axisNames = names
+    cliffs = combinations.map { values in
+      let runs = rows.filter { $0.axes == values }.compactMap(\.cliffRun)
+      return AxesCliff(
+        axes: values, configurations: ThrashingCliff.configurations(runs, threshold: thrashShare),
+        cliff: ThrashingCliff(runs, threshold: thrashShare), lockCliff: ThrashingCliff(runs, threshold: thrashShare, locks: true))
+    }
+    configurations = cliffs.flatMap(\.configurations)
+    cliff = cliffs.count == 1 ? cliffs[0].cliff : nil
+    lockCliff = cliffs.count == 1 ? cliffs[0].lockCliff : nil
     var rows = rows
     for index in rows.indices {
       guard let memory = rows[index].cliffRun?.memory, memory != .unconstrained else { continue }
-      rows[index].cliffVerdict = configurations.first { $0.memory == memory }?.verdict
+      let own = cliffs.first { $0.axes == rows[index].axes }
+      rows[index].cliffVerdict = own?.configurations.first { $0.memory == memory }?.verdict
     }
     self.rows = rows
     var order: [String] = []
@@ -47,6 +75,8 @@ public struct ReportGroup: Sendable {
   public var runs: Int
   /// Rows that finished (status ok): the statistics are over these.
   public var okRuns: Int
+  /// The sweep axes' values (of the first row; a label holds one combination).
+  public var axes: [SweepAxisValue]
   /// Budget, lock or none (of the first row).
   public var memoryKind: ExperimentSummary.MemoryKind
   /// The budget or lock of the first row that has one: achieved, else requested.
@@ -64,6 +94,7 @@ public struct ReportGroup: Sendable {
     let ok = rows.filter { $0.status == .ok }
     okRuns = ok.count
     memoryKind = rows.first?.memoryKind ?? .none
+    axes = rows.first?.axes ?? []
     memoryBytes = rows.lazy.compactMap(\.memoryBytes).first
     requestedBytes = rows.lazy.compactMap(\.requestedBytes).first
     verdict = rows.lazy.compactMap(\.cliffVerdict).first

@@ -1,5 +1,6 @@
 /// Plots across experiments: tokens/s and re-read factor against the memory budget (or the
-/// locked memory), where the thrashing cliff shows.
+/// locked memory), where the thrashing cliff shows; with a sweep's other axes, as small
+/// multiples (`panels`).
 public enum SweepPlots {
   /// Two plots per kind of memory pressure present (budget, lock); none without any. The
   /// yellow band is the table's cliff (`SummaryTable.cliff`, `lockCliff`): the rule
@@ -9,6 +10,10 @@ public enum SweepPlots {
     for kind in [ExperimentSummary.MemoryKind.budget, .lock] {
       let rows = table.rows.filter { $0.memoryKind == kind && $0.memoryBytes != nil }
       guard !rows.isEmpty else { continue }
+      if !table.axisNames.isEmpty {
+        plots += panels(table, kind: kind, rows: rows, id: "\(id)-\(kind.rawValue)")
+        continue
+      }
       plots += pair(table, kind: kind, rows: rows, cliff: kind == .budget ? table.cliff : table.lockCliff, id: "\(id)-\(kind.rawValue)")
     }
     return plots

@@ -39,6 +39,15 @@ public struct ExperimentConfiguration: Sendable {
   /// Probe the model's disk before the workload (`--probe`): the result goes into the manifest
   /// and is the bandwidth of the analysis's I/O-bound ceiling.
   public var probe: ProbePlan?
+  /// The model disk's `queue/read_ahead_kb` for this run (`--read-ahead-kb`), restored after
+  /// it; nil leaves the disk as it is.
+  public var readAheadKilobytes: UInt64?
+  /// Seconds between samples of the model's page-cache residency per layer (`residency.json`);
+  /// 0 turns sampling off.
+  public var residencyIntervalSeconds = 0.5
+  /// This run's values of the sweep's axes (`sweep --load-modes`, `--threads`, `--axis`…),
+  /// kept in the manifest so a report groups the run without sweep.json; empty outside a sweep.
+  public var sweepAxes: [SweepAxisValue] = []
 
   public init(command: [String], outputDirectory: String, executablePath: String, toolVersion: String) {
     self.command = command

@@ -15,6 +15,8 @@ public struct ExperimentOutcome: Sendable {
   public var warnings: [String]
   /// Whether the cgroup budget was ever reached; nil without `--budget`.
   public var budgetPressure: BudgetPressure?
+  /// The model's pages cached before a budgeted run (a budget cannot bite on them); nil without `--budget`.
+  public var residentAtStart: ResidentModelAtStart?
 }
 
 /// Runs one experiment (docs/record.md): checks everything first, starts cold,
@@ -65,6 +67,34 @@ public enum ExperimentRecorder {
 
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
+    var settingsJSON: [(String, JSONValue)] = []
+
+    // The disk's read-ahead for this run: put back by the defer on every way out (error,
+    // failed workload, Ctrl-C, SIGTERM), and explicitly as soon as the workload has ended.
+    var readAhead: BlockDeviceReadAhead?
+    defer { if let readAhead, !readAhead.restore() { log("warning: could not restore \(readAhead.path): \(readAhead.problem ?? "?")") } }
+    if let kilobytes = configuration.readAheadKilobytes {
+      let setting: BlockDeviceReadAhead
+      do { setting = try BlockDeviceReadAhead(disk: disk, kilobytes: kilobytes) } catch {
+        throw ExperimentError("cannot set read_ahead_kb of disk \(disk): \(error)")
+      }
+      readAhead = setting
+      modelExtents?.details.readAheadKilobytes = setting.achievedKilobytes
+      log("read_ahead_kb of \(disk): \(setting.previousKilobytes) → \(setting.achievedKilobytes) for this run")
+    }
+
+    // Residency per layer over the run: the header is parsed now, before the cold start
+    // evicts what that read brought in.
+    var residencySampler: ModelResidencySampler?
+    if configuration.residencyIntervalSeconds > 0, let model = configuration.model {
+      do {
+        let files = try ModelFileSet.open(model)
+        residencySampler = try ModelResidencySampler(
+          paths: files.paths, layout: ModelLayout(files), intervalSeconds: configuration.residencyIntervalSeconds)
+      } catch {
+        log("no residency samples: \(error)")
+      }
+    }
 
     // The disk's own bandwidth, before the cache is touched and before tracing starts (its
     // O_DIRECT reads must not be in the trace).
@@ -96,6 +126,16 @@ public enum ExperimentRecorder {
       }
     }
     let residencyBefore = Self.residency(modelFilePaths)
+    // A budget does not apply to model pages that are already cached (charged elsewhere).
+    let residentAtStart = ResidentModelAtStart(
+      residentBytes: residencyBefore?.residentBytes, modelBytes: residencyBefore?.fileBytes, budgetBytes: configuration.budgetBytes)
+    if let residentAtStart {
+      settingsJSON.append(("budget_bypass", residentAtStart.json))
+      if let warning = residentAtStart.warning {
+        warnings.append(warning)
+        log("WARNING: " + warning)
+      }
+    }
     let before = try ProcMemorySnapshot.take()
 
     // Memory budget, verified.
@@ -143,12 +183,18 @@ public enum ExperimentRecorder {
         }
         status = RecordingStatusLine(diskName: tracer.diskName, model: tally)
       }
+      // The status line and the residency samples share the wait loop's tick.
+      var tickSeconds: Double? = status == nil ? nil : 0.5
+      if residencySampler != nil { tickSeconds = min(tickSeconds ?? .infinity, configuration.residencyIntervalSeconds) }
+      residencySampler?.sample()
       result = workload.wait(
-        pollSeconds: pollSeconds, tickSeconds: status == nil ? nil : 0.5,
+        pollSeconds: pollSeconds, tickSeconds: tickSeconds,
         tick: {
+          residencySampler?.sampleIfDue()
           if let status, let progress = tracer.progress { status.update(lostEvents: progress.lostEvents, traceBytes: progress.traceBytes) }
         }, shouldStop: { paramtrace_stop_signal() != 0 })
       recorderUsageAtWorkloadEnd = RecorderCPU.now()
+      residencySampler?.sample()
       status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
@@ -169,6 +215,19 @@ public enum ExperimentRecorder {
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
     locker?.release()
+    if let readAhead {
+      let restored = readAhead.restore()
+      if !restored { warnings.append("read_ahead_kb was not restored: \(readAhead.problem ?? "?"). Write \(readAhead.previousKilobytes) to \(readAhead.path).") }
+      settingsJSON.append(
+        (
+          "read_ahead",
+          .object([
+            ("path", .string(readAhead.path)), ("previous_kb", .number(readAhead.previousKilobytes)),
+            ("requested_kb", .number(readAhead.requestedKilobytes)), ("achieved_kb", .number(readAhead.achievedKilobytes)),
+            ("restored", .bool(restored)),
+          ])
+        ))
+    }
     let residencyAfter = Self.residency(modelFilePaths)
 
     // The model, when it was not given: from the workload's mappings.
@@ -260,18 +319,35 @@ public enum ExperimentRecorder {
     ]
     if let cgroupStatistics { memoryJSON.append(("cgroup_statistics", snapshotJSON(cgroupStatistics))) }
 
+    if let timeline = residencySampler?.timeline, timeline.count > 0 {
+      settingsJSON.append(
+        (
+          "residency",
+          .object([
+            ("file", .string("residency.json")), ("method", .string(timeline.method.rawValue)), ("samples", .number(timeline.count)),
+            ("interval_seconds", .double(configuration.residencyIntervalSeconds)), ("groups", .number(timeline.groups.count)),
+            ("calls_per_sample", .number(timeline.groups.reduce(0) { $0 + $1.ranges.count })),
+            ("sampling_seconds", .double(Double(timeline.samplingNanoseconds) / 1e9)),
+          ])
+        ))
+    }
     let manifest = ManifestBuilder.build(
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
       locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
-      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, probe: probe, interrupted: interrupted, warnings: warnings)
+      memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, probe: probe, interrupted: interrupted, warnings: warnings,
+      settings: settingsJSON)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
+    if let timeline = residencySampler?.timeline, timeline.count > 0 {
+      try writeText(timeline.json.rendered(indent: 0) + "\n", to: directory + "/residency.json")
+    }
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
-      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")), to: directory + "/summary.txt")
+      let budgetWarning = residentAtStart?.warning.map { "\nWARNING: \($0)\n" } ?? ""
+      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")) + budgetWarning, to: directory + "/summary.txt")
     }
     return ExperimentOutcome(
       directory: directory, manifest: manifest, analysis: analysis, workload: result, timings: timings, interrupted: interrupted,
-      warnings: warnings, budgetPressure: pressure)
+      warnings: warnings, budgetPressure: pressure, residentAtStart: residentAtStart)
   }
 
   // MARK: - Steps

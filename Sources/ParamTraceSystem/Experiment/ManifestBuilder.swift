@@ -11,7 +11,7 @@ enum ManifestBuilder {
     modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
     lockedAtEnd: UInt64?, pressure: BudgetPressure?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
     memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, probe: ProbeReport? = nil, interrupted: Bool,
-    warnings: [String]
+    warnings: [String], settings: [(String, JSONValue)] = []
   ) -> JSONValue {
     let details = modelExtents?.details
     let budget: JSONValue
@@ -51,6 +51,8 @@ enum ManifestBuilder {
     // `record --probe`: what the model's disk delivers to O_DIRECT reads (the ceiling's bandwidth).
     members.append(("probe", probe?.json ?? .null))
     members.append(("workload_tasks", tasksJSON(analysis: analysis, workload: workload, recording: recording)))
+    // Settings the run changed and put back (read_ahead), and whether its budget could bite.
+    members += settings
     members.append(("interrupted", .bool(interrupted)))
     members.append(("warnings", .array(warnings.map { .string($0) })))
     return .object(members)
@@ -66,6 +68,8 @@ enum ManifestBuilder {
     members.append(("actions", .string(configuration.actions.rawValue)))
     members.append(("buffer_kib_per_cpu", .optional(configuration.bufferKiBPerCPU)))
     members.append(("output_directory", .string(configuration.outputDirectory)))
+    members.append(("read_ahead_kb", .optional(configuration.readAheadKilobytes)))
+    members.append(("sweep_axes", SweepAxisValue.json(configuration.sweepAxes)))
     return .object(members)
   }
 

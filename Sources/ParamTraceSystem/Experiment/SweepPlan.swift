@@ -56,12 +56,16 @@ public struct MemoryPoint: Sendable, Hashable {
   }
 }
 
-/// A sweep: one command, several memory points, several repetitions.
+/// A sweep: one command, several memory points, the other axes (load mode, read-ahead,
+/// threads, the user's), several repetitions.
 public struct SweepConfiguration: Sendable {
   /// Settings shared by every run (its outputDirectory is the sweep directory).
   public var experiment: ExperimentConfiguration
   public var points: [MemoryPoint]
   public var repetitions: Int
+  /// The axes besides memory, in the order given (the first one after memory is the report's
+  /// panel axis); empty for a sweep over memory alone.
+  public var axes: [SweepAxis] = []
   /// Narrow the budget between the largest that thrashes and the smallest that does not.
   public var findCliff = false
   /// Stop narrowing when the two are this close.
@@ -75,6 +79,45 @@ public struct SweepConfiguration: Sendable {
     self.experiment = experiment
     self.points = points
     self.repetitions = repetitions
+  }
+
+  /// One run of the grid before it is recorded.
+  public struct PlannedRun: Sendable, Hashable {
+    public var point: MemoryPoint
+    public var axes: [SweepAxisValue]
+    public var repetition: Int
+  }
+
+  /// Every run of the grid (memory points × every combination of the other axes) ×
+  /// repetitions, interleaved: repetition 1 of every configuration, then repetition 2, …, so
+  /// drift (a warming disk, a busy neighbour) spreads over all of them; within a repetition
+  /// the memory points vary fastest.
+  public var plan: [PlannedRun] {
+    var plan: [PlannedRun] = []
+    let combinations = SweepAxis.combinations(axes)
+    for repetition in 1...max(1, repetitions) {
+      for values in combinations {
+        for point in points { plan.append(PlannedRun(point: point, axes: values, repetition: repetition)) }
+      }
+    }
+    return plan
+  }
+
+  /// The record configuration of one run: its directory, memory, command with the axes'
+  /// values put in, read-ahead, and the axes' values for the manifest.
+  public func experiment(for point: MemoryPoint, axes values: [SweepAxisValue], directory: String) -> ExperimentConfiguration {
+    var run = experiment
+    run.outputDirectory = directory
+    run.budgetBytes = point.kind == .budget ? point.bytes : nil
+    run.lockBytes = point.kind == .lock ? point.bytes : nil
+    run.command = WorkloadCommandTemplate.command(experiment.command, axes: axes, values: values)
+    run.sweepAxes = values
+    if let readAhead = axes.first(where: { $0.role == .readAheadKilobytes }),
+      let value = values.first(where: { $0.name == readAhead.name }).flatMap({ UInt64($0.value) })
+    {
+      run.readAheadKilobytes = value
+    }
+    return run
   }
 }
 

@@ -7,24 +7,29 @@ extension SweepRun {
   public static func summary(_ runs: [SweepRun], thrashShare: Double, unit: ByteSize.Unit, findCliff: Bool) -> String {
     let written = { (bytes: UInt64) in ByteSize.format(bytes, in: unit) }
     let verdicts = SweepRunner.verdicts(runs, thrashShare: thrashShare)
-    var lines = ["run                         memory        status     tokens/s   re-read   decode/pass   verdict"]
+    let width = max(28, (runs.map(\.directory.count).max() ?? 0) + 2)
+    var lines = [HumanUnits.padRight("run", width) + "memory        status     tokens/s   re-read   decode/pass   verdict"]
     for run in runs {
       lines.append(
-        HumanUnits.padRight(run.directory, 28) + HumanUnits.padRight(run.point.bytes.map(written) ?? "none", 14)
+        HumanUnits.padRight(run.directory, width) + HumanUnits.padRight(run.point.bytes.map(written) ?? "none", 14)
           + HumanUnits.padRight(run.status.rawValue, 11)
           + HumanUnits.pad(run.tokensPerSecond.map { formatFixed($0, 2) } ?? "absent", 8)
           + HumanUnits.pad(run.rereadFactor.map { formatFixed($0, 2) } ?? "n/a", 10)
           + HumanUnits.pad(run.decodeSharePerPass.map { formatFixed($0 * 100, 1) + "%" } ?? "n/a", 14) + "   "
-          + (run.point.kind == .none ? "" : (verdicts[run.point.label] ?? .unknown).words))
+          + (run.point.kind == .none ? "" : (verdicts[run.label] ?? .unknown).words))
     }
     lines.append("decode/pass: bytes the decode phase read / model size / decode passes (prompt pass + eval runs).")
-    if let cliff = SweepRunner.cliff(runs, thrashShare: thrashShare) {
-      lines.append(
-        "Cliff: thrashes at \(ThrashingCliff.describe(cliff.thrashing, bytes: written)); calm at \(ThrashingCliff.describe(cliff.calm, bytes: written)).")
-      lines.append("  (\(cliff.ruleDescription).)")
-    } else if findCliff {
-      lines.append(
-        "Cliff: not bracketed: no budget thrashes below a larger one that is calm. Add a smaller or a larger budget to --budgets and run the sweep again (finished runs are kept).")
+    // One cliff per combination of the other axes, each judged on its own runs.
+    for (axes, cliff) in SweepRunner.cliffs(runs, thrashShare: thrashShare) {
+      let which = axes.isEmpty ? "Cliff" : "Cliff (\(SweepAxisValue.describe(axes)))"
+      if let cliff {
+        lines.append(
+          "\(which): thrashes at \(ThrashingCliff.describe(cliff.thrashing, bytes: written)); calm at \(ThrashingCliff.describe(cliff.calm, bytes: written)).")
+        lines.append("  (\(cliff.ruleDescription).)")
+      } else if findCliff {
+        lines.append(
+          "\(which): not bracketed: no budget thrashes below a larger one that is calm. Add a smaller or a larger budget to --budgets and run the sweep again (finished runs are kept).")
+      }
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -6,6 +6,8 @@ import ParamTraceCore
 public struct SweepRun: Sendable {
   public enum Status: String, Sendable { case ok, failed, interrupted }
   public var point: MemoryPoint
+  /// Its values of the axes besides memory (empty for a sweep over memory alone).
+  public var axes: [SweepAxisValue] = []
   public var repetition: Int
   public var directory: String
   public var status: Status
@@ -21,6 +23,10 @@ public struct SweepRun: Sendable {
   /// Whether the budget was ever reached (`BudgetPressure`); nil without a cgroup budget.
   public var budgetPressure: BudgetPressure?
 
+  /// Its configuration: the memory point's label and the axes' values
+  /// (`budget-3GiB,load_mode=mmap`); the directory is this with `-rN`.
+  public var label: String { point.label + SweepAxisValue.labelSuffix(axes) }
+
   /// The run as the cliff rule sees it (the budget as asked); nil unless it finished.
   public var cliffRun: ThrashingCliff.Run? {
     guard status == .ok else { return nil }
@@ -31,7 +37,7 @@ public struct SweepRun: Sendable {
     default: memory = .unconstrained
     }
     return ThrashingCliff.Run(
-      label: point.label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
+      label: label, memory: memory, tokensPerSecond: tokensPerSecond, decodeSharePerPass: decodeSharePerPass, rereadFactor: rereadFactor,
       limitReached: budgetPressure?.wasReached)
   }
 }
@@ -45,10 +51,12 @@ public struct SweepProgress: Sendable {
   public var estimatedRemainingSeconds: Double?
 }
 
-/// Runs `record` for every memory point and repetition, interleaved (repetition 1 of every
-/// point, then repetition 2, …) so drift spreads over all points; resumable (finished runs
-/// are kept and skipped); a failed run is recorded and the sweep goes on; Ctrl-C stops it
-/// after tearing the current run down.
+/// Runs `record` for every run of the grid (memory points × the other axes' combinations,
+/// `SweepConfiguration.plan`), interleaved (repetition 1 of every configuration, then
+/// repetition 2, …) so drift spreads over all of them; resumable (finished runs are kept and
+/// skipped); a failed run is recorded and the sweep goes on; Ctrl-C stops it after tearing
+/// the current run down (its read-ahead put back by record). `--find-cliff` narrows the
+/// budget for each combination of the other axes.
 public enum SweepRunner {
   public static func run(
     _ configuration: SweepConfiguration, progress: (SweepProgress) -> Void, log: (String) -> Void
@@ -57,34 +65,30 @@ public enum SweepRunner {
     if mkdir(directory, 0o755) != 0, errno != EEXIST {
       throw ExperimentError("create \(directory): \(String(cString: strerror(errno))). Choose a writable --out directory.")
     }
-    var plan: [(MemoryPoint, Int)] = []
-    for repetition in 1...max(1, configuration.repetitions) {
-      for point in configuration.points { plan.append((point, repetition)) }
-    }
+    let plan = configuration.plan
     var runs: [SweepRun] = []
     let start = MonotonicClock.nanoseconds()
     var measuredSeconds: [Double] = []
     var index = 0
     var stopped = false
 
-    func execute(_ point: MemoryPoint, _ repetition: Int, total: Int) -> SweepRun? {
+    func execute(_ planned: SweepConfiguration.PlannedRun, total: Int) -> SweepRun? {
       index += 1
-      let name = "\(point.label)-r\(repetition)"
+      var run = SweepRun(point: planned.point, axes: planned.axes, repetition: planned.repetition, directory: "", status: .ok)
+      let name = "\(run.label)-r\(planned.repetition)"
+      run.directory = name
       let runDirectory = directory + "/" + name
       let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
       let remaining = measuredSeconds.isEmpty ? nil : measuredSeconds.reduce(0, +) / Double(measuredSeconds.count) * Double(total - index + 1)
       progress(SweepProgress(runIndex: index, runCount: total, label: name, elapsedSeconds: elapsed, estimatedRemainingSeconds: remaining))
-      if let finished = finishedRun(point: point, repetition: repetition, directory: runDirectory) {
+      if let finished = finishedRun(run, directory: runDirectory) {
         log("\(name): already recorded, kept")
         return finished
       }
       removeIncomplete(runDirectory)
-      var experiment = configuration.experiment
-      experiment.outputDirectory = runDirectory
-      experiment.budgetBytes = point.kind == .budget ? point.bytes : nil
-      experiment.lockBytes = point.kind == .lock ? point.bytes : nil
+      let experiment = configuration.experiment(for: planned.point, axes: planned.axes, directory: runDirectory)
+      if !planned.axes.isEmpty { log("\(name): \(experiment.command.joined(separator: " "))") }
       let runStart = MonotonicClock.nanoseconds()
-      var run = SweepRun(point: point, repetition: repetition, directory: name, status: .ok)
       do {
         let outcome = try ExperimentRecorder.run(experiment, log: log)
         run.status = outcome.interrupted ? .interrupted : .ok
@@ -99,8 +103,8 @@ public enum SweepRunner {
       return run
     }
 
-    for (point, repetition) in plan {
-      guard let run = execute(point, repetition, total: plan.count) else { continue }
+    for planned in plan {
+      guard let run = execute(planned, total: plan.count) else { continue }
       runs.append(run)
       try writeSweepFile(configuration, runs)
       if run.status == .interrupted || paramtrace_stop_signal() != 0 {
@@ -109,14 +113,21 @@ public enum SweepRunner {
       }
     }
 
+    // The cliff is narrowed for each combination of the other axes on its own: the budget
+    // where mmap thrashes need not be where --no-mmap does.
     if configuration.findCliff, !stopped {
       var extra = 0
-      while let next = nextCliffBudget(runs, configuration), extra < 16 {
-        extra += 1
-        guard let run = execute(MemoryPoint(kind: .budget, bytes: next), 1, total: plan.count + extra) else { break }
-        runs.append(run)
-        try writeSweepFile(configuration, runs)
-        if run.status == .interrupted || paramtrace_stop_signal() != 0 { break }
+      search: for values in SweepAxis.combinations(configuration.axes) {
+        var added = 0
+        while added < 16, let next = nextCliffBudget(runs.filter { $0.axes == values }, configuration) {
+          added += 1
+          extra += 1
+          let planned = SweepConfiguration.PlannedRun(point: MemoryPoint(kind: .budget, bytes: next), axes: values, repetition: 1)
+          guard let run = execute(planned, total: plan.count + extra) else { break }
+          runs.append(run)
+          try writeSweepFile(configuration, runs)
+          if run.status == .interrupted || paramtrace_stop_signal() != 0 { break search }
+        }
       }
     }
     return runs
@@ -138,22 +149,40 @@ public enum SweepRunner {
     ThrashingCliff(runs.compactMap(\.cliffRun), threshold: thrashShare)
   }
 
-  /// Every memory configuration of the runs with its verdict, by label.
+  /// The cliff of each combination of the other axes, in the order the combinations first
+  /// appear (one entry with no axes for a sweep over memory alone).
+  public static func cliffs(_ runs: [SweepRun], thrashShare: Double) -> [(axes: [SweepAxisValue], cliff: ThrashingCliff?)] {
+    combinationsInOrder(runs).map { values in (values, cliff(runs.filter { $0.axes == values }, thrashShare: thrashShare)) }
+  }
+
+  /// Every memory configuration of the runs with its verdict, by label; each combination of
+  /// the other axes is judged on its own (its tokens/s against its own larger budgets).
   public static func verdicts(_ runs: [SweepRun], thrashShare: Double) -> [String: ThrashingCliff.Verdict] {
     var verdicts: [String: ThrashingCliff.Verdict] = [:]
-    for configuration in ThrashingCliff.configurations(runs.compactMap(\.cliffRun), threshold: thrashShare) where configuration.memory != .unconstrained {
-      verdicts[configuration.label] = configuration.verdict
+    for values in combinationsInOrder(runs) {
+      let members = runs.filter { $0.axes == values }.compactMap(\.cliffRun)
+      for configuration in ThrashingCliff.configurations(members, threshold: thrashShare) where configuration.memory != .unconstrained {
+        verdicts[configuration.label] = configuration.verdict
+      }
     }
     return verdicts
   }
 
+  static func combinationsInOrder(_ runs: [SweepRun]) -> [[SweepAxisValue]] {
+    var seen: [[SweepAxisValue]] = []
+    for run in runs where !seen.contains(run.axes) { seen.append(run.axes) }
+    return seen
+  }
+
   // MARK: - Runs on disk
 
-  static func finishedRun(point: MemoryPoint, repetition: Int, directory: String) -> SweepRun? {
+  /// `planned` as its directory holds it, when a finished run is there.
+  static func finishedRun(_ planned: SweepRun, directory: String) -> SweepRun? {
     guard let bytes = try? readWholeFile(directory + "/manifest.json", limit: 64 << 20),
       let manifest = try? JSONReader.parse(bytes)
     else { return nil }
-    var run = SweepRun(point: point, repetition: repetition, directory: String(directory.split(separator: "/").last ?? ""), status: .ok)
+    var run = planned
+    run.status = .ok
     if manifest["interrupted"]?.bool == true { return nil }  // record it again
     if let status = manifest["workload"]?["exit_status"]?.double, status != 0 { run.status = .failed }
     fill(&run, manifest)
@@ -170,7 +199,7 @@ public enum SweepRunner {
 
   /// The figures the sweep decides by, read from the manifest as `report` reads them.
   static func fill(_ run: inout SweepRun, _ manifest: JSONValue) {
-    let row = ExperimentSummary(experiment: run.directory, label: run.point.label, manifest: manifest, analysis: nil, sweepStatus: .ok)
+    let row = ExperimentSummary(experiment: run.directory, label: run.label, manifest: manifest, analysis: nil, sweepStatus: .ok)
     run.tokensPerSecond = row.tokensPerSecond
     run.rereadFactor = row.rereadFactor
     run.decodePasses = row.decodePasses
@@ -191,22 +220,31 @@ public enum SweepRunner {
             .object([("label", .string($0.label)), ("kind", .string($0.kind.rawValue)), ("bytes", .optional($0.bytes))])
           })
       ),
+      ("axes", .array(configuration.axes.map { .object([("name", .string($0.name)), ("values", .array($0.values.map { .string($0) }))]) })),
       ("repeat", .number(configuration.repetitions)),
       ("find_cliff", .bool(configuration.findCliff)),
       ("thrash_share_threshold", .double(configuration.thrashShare)),
-      ("cliff", cliffJSON(runs, configuration)),
+      ("cliff", configuration.axes.isEmpty ? cliffJSON(runs, configuration) : .null),
+      (
+        "cliffs",
+        .array(
+          cliffs(runs, thrashShare: configuration.thrashShare).map { entry in
+            .object([("axes", SweepAxisValue.json(entry.axes)), ("cliff", cliffJSON(runs.filter { $0.axes == entry.axes }, configuration))])
+          })
+      ),
       (
         "runs",
         .array(
           runs.map { run in
             .object([
-              ("directory", .string(run.directory)), ("label", .string(run.point.label)), ("kind", .string(run.point.kind.rawValue)),
+              ("directory", .string(run.directory)), ("label", .string(run.label)), ("memory_label", .string(run.point.label)),
+              ("axes", SweepAxisValue.json(run.axes)), ("kind", .string(run.point.kind.rawValue)),
               ("bytes", .optional(run.point.bytes)), ("repetition", .number(run.repetition)), ("status", .string(run.status.rawValue)),
               ("error", run.error.map { .string($0) } ?? .null), ("tokens_per_second", .optional(run.tokensPerSecond)),
               ("reread_factor", .optional(run.rereadFactor)), ("decode_passes", .optional(run.decodePasses)),
               ("decode_reread_per_pass", .optional(run.decodeSharePerPass)),
               ("budget_pressure", run.budgetPressure.map { .string($0.verdict.rawValue) } ?? .null),
-              ("verdict", verdicts[run.point.label].map { .string($0.rawValue) } ?? .null),
+              ("verdict", verdicts[run.label].map { .string($0.rawValue) } ?? .null),
             ])
           })
       ),
@@ -215,6 +253,7 @@ public enum SweepRunner {
     try writer.write(document.rendered() + "\n")
     try writer.close()
   }
+
 
   static func cliffJSON(_ runs: [SweepRun], _ configuration: SweepConfiguration) -> JSONValue {
     guard let cliff = cliff(runs, thrashShare: configuration.thrashShare) else { return .null }

@@ -27,10 +27,12 @@ public enum ReportBuilder {
       progress(index, experiment)
       let pass: (data: TracePlotData?, problem: String?) =
         experiment.manifest == nil ? (nil, "no manifest.json: \(experiment.summary.error ?? "the run left nothing")") : ReportTracePass.run(experiment)
-      let plots = ExperimentPlots(
+      var experimentPlots = ExperimentPlots(
         id: "e\(index + 1)", summary: experiment.summary, manifest: experiment.manifest, analysis: experiment.analysis, data: pass.data,
-        traceProblem: pass.problem
-      ).plots
+        traceProblem: pass.problem)
+      let residencyPath = experiment.entry.directory + "/residency.json"
+      if ReportInputs.exists(residencyPath) { experimentPlots.residency = (try? readWholeFile(residencyPath)).flatMap(ParsedJSON.parse) }
+      let plots = experimentPlots.plots
       let command = (experiment.manifest?["command"]?.array ?? []).compactMap(\.string)
       sections.append(ReportPage.Section(summary: experiment.summary, command: command, plots: plots))
     }

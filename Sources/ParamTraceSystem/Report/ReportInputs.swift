@@ -16,6 +16,8 @@ public struct ReportEntry: Sendable {
   /// The memory configuration the sweep asked for (used when the run left no manifest).
   public var sweepKind: ExperimentSummary.MemoryKind?
   public var sweepBytes: UInt64?
+  /// The run's values of the sweep's other axes (used when the manifest has none).
+  public var sweepAxes: [SweepAxisValue] = []
 }
 
 /// An experiment read from disk: its row and the documents the plots need.
@@ -110,9 +112,12 @@ public enum ReportInputs {
       entry.repetition = run["repetition"]?.int
       entry.sweepStatus = run["status"]?.string.flatMap(ExperimentSummary.Status.init(rawValue:))
       entry.sweepError = run["error"]?.string
-      let configured = label.flatMap { kinds[$0] }
+      let configured = (run["memory_label"]?.string ?? label).flatMap { kinds[$0] }
       entry.sweepKind = run["kind"]?.string.map(memoryKind) ?? configured?.0
       entry.sweepBytes = run["bytes"]?.uint64 ?? configured?.1
+      for (axis, value) in run["axes"]?.members ?? [] {
+        if let text = value.string { entry.sweepAxes.append(SweepAxisValue(name: axis, value: text)) }
+      }
       entries.append(entry)
     }
     // The cliff itself is judged again from the runs (by the same rule), so only the
@@ -146,6 +151,7 @@ public enum ReportInputs {
     var summary = ExperimentSummary(
       experiment: entry.name, label: entry.label, repetition: entry.repetition, manifest: manifest, analysis: analysis, sweepStatus: status,
       error: entry.sweepError ?? problem)
+    if summary.axes.isEmpty { summary.axes = entry.sweepAxes }
     if manifest == nil, let kind = entry.sweepKind {
       summary.memoryKind = kind
       summary.requestedBytes = entry.sweepBytes

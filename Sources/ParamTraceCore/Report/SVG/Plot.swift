@@ -128,7 +128,9 @@ public struct Plot: Sendable, Hashable {
   static let captionCharacters = 100
 
   var width: Double { Self.left + plotWidth + right }
-  var captionLines: [String] { Self.wrap(caption, width: Self.captionCharacters) }
+  /// Wrapped to the plot's width (100 characters at the default 560 px), so a narrower panel's
+  /// caption stays inside its SVG.
+  var captionLines: [String] { Self.wrap(caption, width: min(Self.captionCharacters, Int(plotWidth / 5.6))) }
   /// Top margin: the title, then one line per legend row.
   var top: Double { cachedTop ?? 30 + Double(max(legendLayout.rows, 1)) * 13 + 6 }
   private var cachedTop: Double?

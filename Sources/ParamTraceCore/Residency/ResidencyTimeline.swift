@@ -1,0 +1,64 @@
+/// The model's page-cache residency over a run, per layer (issue 14, item 2): what `record`
+/// writes to `residency.json` and the report draws as a heat map. Values are stored flat, one
+/// row of `groups.count` values per sample, so a long run costs one array, not one per sample.
+public struct ResidencyTimeline: Sendable {
+  /// How the pages were counted: `cachestat` (Linux 6.5+, with evictions) or `mincore`.
+  public enum Method: String, Sendable { case cachestat, mincore }
+
+  /// The groups sampled (layers, then `other`), with their sizes.
+  public var groups: [ModelResidencyRanges.Group]
+  public var method: Method
+  /// The interval asked for, in nanoseconds.
+  public var intervalNanoseconds: UInt64
+  /// Sample times, CLOCK_MONOTONIC nanoseconds (the trace's clock).
+  public private(set) var times: ContiguousArray<UInt64> = []
+  /// Resident bytes, `groups.count` per sample.
+  public private(set) var residentBytes: ContiguousArray<UInt64> = []
+  /// cachestat's evicted and recently-evicted pages, `groups.count` per sample; empty with mincore.
+  public private(set) var evictedPages: ContiguousArray<UInt64> = []
+  public private(set) var recentlyEvictedPages: ContiguousArray<UInt64> = []
+  /// Nanoseconds the samples took in all (the recorder's cost).
+  public var samplingNanoseconds: UInt64 = 0
+
+  public init(groups: [ModelResidencyRanges.Group], method: Method, intervalNanoseconds: UInt64) {
+    self.groups = groups
+    self.method = method
+    self.intervalNanoseconds = intervalNanoseconds
+  }
+
+  /// Number of samples.
+  public var count: Int { times.count }
+
+  /// Adds one sample: `resident` has one value per group; `evicted` and `recentlyEvicted`
+  /// too, or are empty (mincore).
+  public mutating func append(time: UInt64, resident: [UInt64], evicted: [UInt64] = [], recentlyEvicted: [UInt64] = []) {
+    precondition(resident.count == groups.count, "one resident value per group")
+    times.append(time)
+    residentBytes.append(contentsOf: resident)
+    if evicted.count == groups.count { evictedPages.append(contentsOf: evicted) }
+    if recentlyEvicted.count == groups.count { recentlyEvictedPages.append(contentsOf: recentlyEvicted) }
+  }
+
+  /// Resident bytes of group `group` in sample `sample`.
+  public func resident(sample: Int, group: Int) -> UInt64 { residentBytes[sample * groups.count + group] }
+
+  /// `residency.json`: the groups, then one array per column (time, resident bytes per
+  /// group, evictions), so DuckDB's `read_json` or a few lines of Python read it directly.
+  public var json: JSONValue {
+    let width = groups.count
+    func rows(_ values: ContiguousArray<UInt64>) -> JSONValue {
+      guard !values.isEmpty else { return .null }
+      return .array((0..<times.count).map { sample in .array((0..<width).map { .number(values[sample * width + $0]) }) })
+    }
+    return .object([
+      ("format", .string("paramtrace-residency")), ("version", .number(1)), ("method", .string(method.rawValue)),
+      ("interval_ns", .number(intervalNanoseconds)), ("clock", .string("CLOCK_MONOTONIC")),
+      ("groups", .array(groups.map { .object([("name", .string($0.name)), ("layer", .optional($0.layer)), ("bytes", .number($0.bytes)), ("ranges", .number($0.ranges.count))]) })),
+      ("samples", .number(times.count)), ("sampling_ns", .number(samplingNanoseconds)),
+      ("time_ns", .array(times.map { .number($0) })),
+      ("resident_bytes", rows(residentBytes)),
+      ("evicted_pages", rows(evictedPages)),
+      ("recently_evicted_pages", rows(recentlyEvictedPages)),
+    ])
+  }
+}
