@@ -12,7 +12,7 @@ struct ParamTrace: ParsableCommand {
         blkparse -i run -o - | paramtrace analyze - --format blkparse
       """,
     version: ParamTraceVersion.current,
-    subcommands: [AnalyzeCommand.self, ModelCommand.self, ExtentsCommand.self, RecordCommand.self, SweepCommand.self, DemoCommand.self, LockMemoryCommand.self, SynthCommand.self, ReplayCommand.self, ReportCommand.self]
+    subcommands: [AnalyzeCommand.self, ModelCommand.self, ExtentsCommand.self, RecordCommand.self, SweepCommand.self, DemoCommand.self, LockMemoryCommand.self, SynthCommand.self, ReplayCommand.self, ReportCommand.self, ExportCommand.self]
   )
 }
 
