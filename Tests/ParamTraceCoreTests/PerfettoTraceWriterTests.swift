@@ -138,21 +138,32 @@ import Testing
     #expect(parsed?[6] as? String == "tab\tquote\"slash\\\u{1}é")
   }
 
-  /// The counter's windows add up to the bytes of the requests: ∑ MiB/s × 10 ms = bytes
-  /// (each value rounded to 0.001 MiB/s, 10.5 bytes per window at most).
+  /// The counters' windows add up to what the requests hold: ∑ MiB/s × 10 ms = their bytes
+  /// (each value rounded to 0.001 MiB/s: 5.3 bytes per 10 ms window at most), and
+  /// ∑ requests in flight × 10 ms = their latencies (rounded to 0.001: 5 µs per window).
   func expectCountersHoldEveryByte(_ rules: ChromeTraceRules) throws {
-    let bytes = rules.events.filter { $0["ph"]?.string == "b" }.reduce(0) { $0 + ($1[path: "args", "bytes"]?.uint64 ?? 0) }
-    let counters = rules.events.filter { $0["ph"]?.string == "C" && $0["name"]?.string == "completed MiB/s" }
-    #expect(!counters.isEmpty)
+    let begins = rules.events.filter { $0["ph"]?.string == "b" }
+    let bytes = begins.reduce(0) { $0 + ($1[path: "args", "bytes"]?.uint64 ?? 0) }
+    let latency = begins.reduce(0.0) { $0 + ($1[path: "args", "latency_us"]?.double ?? 0) }
+    let completed = try integral(rules, counter: "completed MiB/s", series: "MiB/s")
+    #expect(abs(completed.total * 1_048_576 - Double(bytes)) <= Double(completed.windows) * 5.3 + 1, "counted \(completed.total * 1_048_576) of \(bytes) bytes")
+    let inFlight = try integral(rules, counter: "requests in flight", series: "mean")
+    #expect(abs(inFlight.total * 1e6 - latency) <= Double(inFlight.windows) * 5 + 1, "counted \(inFlight.total * 1e6) of \(latency) µs in flight")
+  }
+
+  /// ∑ value × seconds until the next value, per process, and how many 10 ms windows that spans.
+  func integral(_ rules: ChromeTraceRules, counter: String, series: String) throws -> (total: Double, windows: Int) {
+    let events = rules.events.filter { $0["ph"]?.string == "C" && $0["name"]?.string == counter }
+    #expect(!events.isEmpty, "no \(counter) counter")
     var total = 0.0
     var windows = 0
-    for (event, next) in zip(counters, counters.dropFirst()) where event["pid"]?.int == next["pid"]?.int {
-      let rate = try #require(event[path: "args", "MiB/s"]?.double)
+    for (event, next) in zip(events, events.dropFirst()) where event["pid"]?.int == next["pid"]?.int {
+      let value = try #require(event[path: "args", series]?.double)
       let seconds = (try #require(next["ts"]?.double) - (try #require(event["ts"]?.double))) / 1e6
-      total += rate * 1_048_576 * seconds
+      total += value * seconds
       windows += Int((seconds / 0.01).rounded())
     }
-    #expect(abs(total - Double(bytes)) <= Double(windows) * 11 + 1, "counted \(total) of \(bytes) bytes")
+    return (total, windows)
   }
 
   /// Eight blocks over the file, each with attention and a stack of 8 experts (80 % of it).

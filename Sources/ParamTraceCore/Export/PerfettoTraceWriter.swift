@@ -6,8 +6,9 @@
 ///   `id` per request, since requests overlap) from its issue to its completion, named by the
 ///   tensor that got most of its bytes, or "outside the model"; args: sector, bytes, file
 ///   offset, layer, expert, owner, latency;
-/// - a counter (`C`) per device: MiB/s completed per 10 ms window, by completion time
-///   (DESIGN.md: bandwidth from completions);
+/// - counters (`C`) per device, per 10 ms window: MiB/s completed, by completion time
+///   (DESIGN.md: bandwidth from completions), and the mean number of requests in flight
+///   (dispatch to completion);
 /// - with a model, a process for it: the block being read as slices on one track (runs of
 ///   requests in issue order, `X`), and a `layer` counter (-1 outside the blocks);
 /// - instants (`i`, global) for trace markers, the load/decode boundary and the workload's
@@ -109,7 +110,9 @@ public struct PerfettoTraceWriter {
     out.literal("}}")
 
     if operation.completeTime != BlockOperation.noTime {
-      devices[device].bins.add(bytes: operation.bytes, completedAt: operation.completeTime)
+      // In flight from the (last) dispatch to the driver, as latency_us counts it.
+      let dispatched = operation.lastIssueTime == BlockOperation.noTime ? issue : min(operation.lastIssueTime, complete)
+      devices[device].windows.add(bytes: operation.bytes, issue: dispatched, complete: complete)
     }
     releaseRates(device, before: issue)
     if let tensor = match.tensor, let finished = layers.add(
@@ -151,19 +154,19 @@ public struct PerfettoTraceWriter {
     out.decimal(UInt64(requestsLeftOut))
     out.literal(",\"request_limit\":")
     out.decimal(UInt64(settings.requestLimit))
-    out.literal(",\"late_completions\":")
-    out.decimal(UInt64(devices.reduce(0) { $0 + $1.bins.lateCompletions }))
+    out.literal(",\"late_requests\":")
+    out.decimal(UInt64(devices.reduce(0) { $0 + $1.windows.lateRequests }))
     out.literal("}}\n")
   }
 
   // MARK: - Pieces
 
-  /// A device's process: its pid, its open counter windows, and the last value written.
+  /// A device's process: its pid, its open counter windows, and the last values written.
   private struct DeviceTrack {
     var device: DeviceNumber
     var pid: Int
-    var bins: CompletionRateBins
-    var lastBytes: UInt64 = 0
+    var windows: DeviceWindows
+    var last = DeviceWindows.Window()
     var lastEnd: UInt64 = 0
   }
 
@@ -176,7 +179,7 @@ public struct PerfettoTraceWriter {
       return found
     }
     let pid = Self.firstDevicePid + devices.count
-    devices.append(DeviceTrack(device: device, pid: pid, bins: CompletionRateBins(origin: origin, width: Self.rateWindowNanoseconds)))
+    devices.append(DeviceTrack(device: device, pid: pid, windows: DeviceWindows(origin: origin, width: Self.rateWindowNanoseconds)))
     metadata(pid: pid, tid: nil, name: "process_name", value: deviceName(device))
     sortIndex(pid: pid, pid)
     lastDevice = devices.count - 1
@@ -273,41 +276,57 @@ public struct PerfettoTraceWriter {
     }
   }
 
-  /// Writes the counter windows of device `index` that can no longer change: a value where it
-  /// changes, and a zero where completions stop.
+  /// Writes the counter windows of device `index` that can no longer change: each series a
+  /// value where it changes, and a zero where it stops.
   private mutating func releaseRates(_ index: Int, before time: UInt64?) {
-    if let time, !devices[index].bins.hasReady(before: time) { return }
+    if let time, !devices[index].windows.hasReady(before: time) { return }
     let pid = UInt64(devices[index].pid)
-    var bins = devices[index].bins
-    var lastBytes = devices[index].lastBytes
+    var windows = devices[index].windows
+    var last = devices[index].last
     var lastEnd = devices[index].lastEnd
-    bins.release(before: time) { start, bytes in
-      if lastBytes != 0, start > lastEnd {
-        writeRate(pid: pid, at: lastEnd, bytes: 0)
-        lastBytes = 0
+    let width = Self.rateWindowNanoseconds
+    windows.release(before: time) { start, window in
+      if start > lastEnd, last != DeviceWindows.Window() {
+        writeSeries(pid: pid, at: lastEnd, DeviceWindows.Window(), changed: last)
+        last = DeviceWindows.Window()
       }
-      if bytes != lastBytes { writeRate(pid: pid, at: start, bytes: bytes) }
-      lastBytes = bytes
-      lastEnd = start + Self.rateWindowNanoseconds
+      writeSeries(pid: pid, at: start, window, changed: last)
+      last = window
+      lastEnd = start + width
     }
-    if time == nil, lastBytes != 0 {
-      writeRate(pid: pid, at: lastEnd, bytes: 0)
-      lastBytes = 0
+    if time == nil, last != DeviceWindows.Window() {
+      writeSeries(pid: pid, at: lastEnd, DeviceWindows.Window(), changed: last)
+      last = DeviceWindows.Window()
     }
-    devices[index].bins = bins
-    devices[index].lastBytes = lastBytes
+    devices[index].windows = windows
+    devices[index].last = last
     devices[index].lastEnd = lastEnd
   }
 
-  private mutating func writeRate(pid: UInt64, at time: UInt64, bytes: UInt64) {
+  /// The window's counters whose value differs from `before`: completed MiB/s, and the mean
+  /// number of requests in flight.
+  private mutating func writeSeries(pid: UInt64, at time: UInt64, _ window: DeviceWindows.Window, changed before: DeviceWindows.Window) {
+    let seconds = Double(Self.rateWindowNanoseconds) / 1e9
+    if window.bytes != before.bytes {
+      writeCounter(pid: pid, at: time, name: "completed MiB/s", series: "MiB/s", Double(window.bytes) / seconds / 1_048_576)
+    }
+    if window.busy != before.busy {
+      writeCounter(pid: pid, at: time, name: "requests in flight", series: "mean", Double(window.busy) / Double(Self.rateWindowNanoseconds))
+    }
+  }
+
+  private mutating func writeCounter(pid: UInt64, at time: UInt64, name: StaticString, series: StaticString, _ value: Double) {
     startEvent()
-    out.literal("\"name\":\"completed MiB/s\",\"cat\":\"bandwidth\",\"ph\":\"C\",\"ts\":")
+    out.literal("\"name\":\"")
+    out.literal(name)
+    out.literal("\",\"cat\":\"disk\",\"ph\":\"C\",\"ts\":")
     out.microseconds(nanoseconds: relative(time))
     out.literal(",\"pid\":")
     out.decimal(pid)
-    out.literal(",\"tid\":0,\"args\":{\"MiB/s\":")
-    let seconds = Double(Self.rateWindowNanoseconds) / 1e9
-    out.fixed(Double(bytes) / seconds / 1_048_576, digits: 3)
+    out.literal(",\"tid\":0,\"args\":{\"")
+    out.literal(series)
+    out.literal("\":")
+    out.fixed(value, digits: 3)
     out.literal("}}")
   }
 
