@@ -82,7 +82,11 @@ build_llamacpp() {
   # newer ones build llama-cli only together with the server.
   local targets
   # (Ninja has no "help" target: list its targets with -t targets.)
-  if PATH=$VENV/bin:$PATH ninja -C "$build" -t targets all 2>/dev/null | grep -q '^llama-completion:'; then
+  # (The list is taken whole first: `grep -q` closing the pipe early would fail the pipeline
+  # under pipefail, and the older target would be chosen.)
+  local all_targets
+  all_targets=$(PATH=$VENV/bin:$PATH ninja -C "$build" -t targets all 2>/dev/null || true)
+  if grep -q '^llama-completion:' <<<"$all_targets"; then
     targets=(llama-completion)
   else
     targets=(llama-cli)

@@ -81,15 +81,22 @@ THREAD_ARGS=()
 "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" >/dev/null 2>&1  # warm the page cache
 PLAIN=()
 RECORDED=()
-for i in $(seq 1 "$N"); do
+run_plain() {
   evict
   plain "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" >"$WORK/plain.txt" 2>&1
   PLAIN+=("$(rate "$WORK/plain.txt")")
+}
+run_recorded() {
   rm -rf "$WORK/rec"
   evict
   "$PARAMTRACE" record --model "$TWIN" "${BUDGET_ARGS[@]}" --out "$WORK/rec" -- "$PARAMTRACE" replay "$TWIN" --tokens "$TOKENS" "${THREAD_ARGS[@]}" \
     >"$WORK/record.txt" 2>&1
   RECORDED+=("$(rate "$WORK/rec/workload.out")")
+}
+# Pairs alternate which side runs first (plain-recorded, then recorded-plain, …), so a run
+# that is slower for coming second (or first) biases neither side.
+for i in $(seq 1 "$N"); do
+  if [ $((i % 2)) -eq 1 ]; then run_plain; run_recorded; else run_recorded; run_plain; fi
   echo "run $i: plain ${PLAIN[-1]} tokens/s, recorded ${RECORDED[-1]} tokens/s"
 done
 grep -iE 'lost|events|operations' "$WORK/record.txt" | head -4 | sed 's/^/  record: /' || true

@@ -37,7 +37,7 @@ public enum ModelFileSet {
 
   /// The extents of every file, laid end to end as `ModelLayout(files)` lays them.
   ///
-  /// - Throws: `FileExtentsError`, `ExtentMapError` (files on different disks).
+  /// - Throws: `FileExtentsError`, `ExtentMapError`.
   public static func extents(_ files: ModelFiles) throws -> (map: FileExtentMap, details: [FileExtentDetails]) {
     var maps: [FileExtentMap] = []
     var details: [FileExtentDetails] = []

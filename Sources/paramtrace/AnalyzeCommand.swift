@@ -5,23 +5,23 @@ import ParamTraceSystem
 struct AnalyzeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "analyze",
-    abstract: "Access-pattern figures of a block trace, each request counted once (DESIGN.md definitions).",
+    abstract: "Access-pattern figures of a block trace, each request counted once.",
     discussion: """
-      Reads blktrace binary (NAME or NAME.blktrace.N), blkparse text, ftrace blk tracer text
-      (default or blk_classic), the kernel's binary blk output (options/bin), tracefs block
-      tracepoint text and the CHEOPS'25 bpftrace CSV; the format is detected, or named with
+      Reads blktrace binary (NAME or NAME.blktrace.N), blkparse text, ftrace blk tracer text \
+      (default or blk_classic), the kernel's binary blk output (options/bin), tracefs block \
+      tracepoint text and the CHEOPS'25 bpftrace CSV; the format is detected, or named with \
       --format. Several inputs of one run are merged by time; '-' reads standard input.
 
-      Counting: by default one operation per block request, counted at its completion, owned
-      by the task that queued it (never the completion's interrupt context). --counting
-      dispatch (every D line) and --counting naive (every line with a sector) reproduce the
+      Counting: by default one operation per block request, counted at its completion, owned \
+      by the task that queued it (never the completion's interrupt context). --counting \
+      dispatch (every D line) and --counting naive (every line with a sector) reproduce the \
       notebook's pipelines for comparison.
 
-      Sizes in the summary are binary (KiB, MiB, GiB); --json gives exact integers.
+      Sizes in the summary are binary (KiB, MiB, GiB); --json gives exact integers. Every figure is defined in docs/metrics.md; the formats, filters and JSON keys are in docs/analyze.md.
 
       EXAMPLES:
         paramtrace analyze run --extents model.extents.json --pid 4242
-        paramtrace analyze run.blk.txt --counting naive --pid 4242   # the notebook's way
+        paramtrace analyze run.blk.txt --counting naive --pid 4242
         paramtrace analyze trace.tp.txt --json --requests-csv ops.csv
         duckdb -c "select avg(latency_ns) from 'ops.csv'"
       """
@@ -35,8 +35,13 @@ struct AnalyzeCommand: ParsableCommand {
 
   @OptionGroup var selection: TraceSelection
 
-  @Option(help: "Window for peak bandwidth, in seconds.")
-  var window: Double = 1
+  @Option(
+    name: .customLong("reissue-window-ms"),
+    help: "A trace without completions counts every dispatch; its estimate beside merges a dispatch of a sector dispatched this many milliseconds before or less (a re-issue after an unrecorded requeue, or a re-read).")
+  var reissueWindowMilliseconds: Double = 20
+
+  @Option(help: "Window for peak bandwidth, in seconds (default: a tenth of the run, between 0.01 and 1).")
+  var window: Double?
 
   @Flag(help: "Print the analysis as JSON instead of the summary.")
   var json = false
@@ -45,14 +50,18 @@ struct AnalyzeCommand: ParsableCommand {
   var requestsCsv: String?
 
   func validate() throws {
-    guard window > 0, window.isFinite else { throw ValidationError("--window must be a positive number of seconds.") }
+    if let window { try PeakWindowArgument.validate(window) }
+    guard reissueWindowMilliseconds >= 0, reissueWindowMilliseconds.isFinite else {
+      throw ValidationError("--reissue-window-ms \(reissueWindowMilliseconds): give a number of milliseconds, 0 or more (default 20).")
+    }
   }
 
   func run() throws {
     let modelFiles = try selection.model.map(ModelFileSet.open)
     var options = AnalysisOptions()
     options.order = order
-    options.windowNanoseconds = UInt64(window * 1e9)
+    options.peakWindow = PeakWindowArgument.rule(window)
+    options.reissueWindowNanoseconds = UInt64(reissueWindowMilliseconds * 1e6)
     try selection.apply(to: &options, modelFiles: modelFiles)
 
     // Decoding runs on a second thread while this one assembles and measures.

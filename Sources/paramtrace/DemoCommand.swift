@@ -8,10 +8,10 @@ struct DemoCommand: ParsableCommand {
     commandName: "demo",
     abstract: "Make a scaled twin of llama-2-7b-chat Q4_K_M, sweep replay under three budgets, print the table and write the HTML report.",
     discussion: """
-      Needs root (it records block traces). Takes a few minutes on a 2-core VM: a 1 GB twin
-      (--scale 0.25) written to disk, then `paramtrace replay` (llama.cpp's CPU decode access
-      pattern) cold under budgets of 125 %, 70 % and 40 % of the model: comfortable, thrashing,
-      and thrashing hard. The work directory (twin, traces) is removed afterwards unless
+      Needs root (it records block traces). Takes a few minutes on a 2-core VM: a 1 GB twin \
+      (--scale 0.25) written to disk, then `paramtrace replay` (llama.cpp's CPU decode access \
+      pattern) cold under budgets of 125 %, 70 % and 40 % of the model: comfortable, thrashing, \
+      and thrashing hard. The work directory (twin, traces) is removed afterwards unless \
       --keep; the HTML report is written to --html.
 
       EXAMPLES:
@@ -53,19 +53,19 @@ struct DemoCommand: ParsableCommand {
     }
     let twin = work + "/llama-2-7b-chat.Q4_K_M.twin.gguf"
     printError("demo: writing a \(formatFixed(scale, 2))-scale twin of llama-2-7b-chat.Q4_K_M to \(twin)")
-    var synth = try SynthCommand.parse(["--like", "llama-2-7b-chat.Q4_K_M", "--scale", "\(scale)", "--out", twin, "--force"])
+    let synth = try SynthCommand.parse(["--like", "llama-2-7b-chat.Q4_K_M", "--scale", "\(scale)", "--out", twin, "--force"])
     try synth.run()
     let size = try FilePrefixReader(path: twin).size
     let budgets = [1.25, 0.70, 0.40].map { UInt64(Double(size) * $0) / (1 << 20) * (1 << 20) }
     printError("demo: model \(HumanUnits.bytes(size)); budgets \(budgets.map { HumanUnits.bytes($0) }.joined(separator: ", "))")
     let sweepDirectory = work + "/sweep"
-    var sweep = try SweepCommand.parse(
+    let sweep = try SweepCommand.parse(
       ["--model", twin, "--budgets", budgets.map(String.init).joined(separator: ","), "--cold", "--out", sweepDirectory, "--",
        currentExecutablePath(), "replay", twin, "--tokens", "\(tokens)"])
     do { try sweep.run() } catch let exit as ExitCode where exit != .success {
       printError("demo: the sweep ended with status \(exit.rawValue); reporting what was recorded")
     }
-    var report = try ReportCommand.parse([sweepDirectory, "--html", html])
+    let report = try ReportCommand.parse([sweepDirectory, "--html", html])
     try report.run()
     print("HTML report: \(html)")
     if keep { print("Work directory kept: \(work)") }

@@ -15,9 +15,10 @@ struct ExportCommand: ParsableCommand {
 
       EXAMPLES:
         paramtrace export runs/budget-2g --perfetto run.json
-        paramtrace export run.blktrace.0 run.blktrace.1 --extents model.extents.json --model model.gguf --perfetto run.json --fio run.iolog
-        paramtrace export runs/budget-2g --fio run.iolog --fio-target /mnt/other/model.gguf
-        fio --name=replay --read_iolog=run.iolog --ioengine=libaio --iodepth=32 --direct=1 --output-format=json
+        paramtrace export run --extents model.extents.json --perfetto run.json
+        paramtrace export run --model model.gguf --perfetto run.json --fio run.iolog
+        paramtrace export runs/budget-2g --fio run.iolog --fio-target /mnt/b/m.gguf
+        fio --name=replay --read_iolog=run.iolog --ioengine=libaio --direct=1
       """
   )
 

@@ -7,18 +7,18 @@ struct ExtentsCommand: ParsableCommand {
     commandName: "extents",
     abstract: "A file's extents as the whole-disk sectors block traces show, with a fragmentation summary.",
     discussion: """
-      FILE is mapped on this machine: FIEMAP (dirty data is written back
-      first), then the partition start and the whole disk from
-      /sys/dev/block. --filefrag reads `filefrag -v` text saved elsewhere
-      instead; give that machine's partition start (512-byte sectors,
+      FILE is mapped on this machine: FIEMAP (dirty data is written back \
+      first), then the partition start and the whole disk from \
+      /sys/dev/block. --filefrag reads `filefrag -v` text saved elsewhere \
+      instead; give that machine's partition start (512-byte sectors, \
       /sys/class/block/PART/start) and whole disk: the text does not say.
 
-      Files that cannot be mapped truthfully are refused with the reason,
-      never guessed: tmpfs, overlayfs, network and FUSE filesystems, btrfs
-      (its offsets are btrfs logical addresses), device-mapper/LVM and md
-      devices, and extents flagged unknown_loc, delalloc, encoded, inline or
-      not_aligned. Unwritten (preallocated) extents are kept and marked:
-      reads of them cause no disk I/O. A file on a loop device maps to the
+      Files that cannot be mapped truthfully are refused with the reason, \
+      never guessed: tmpfs, overlayfs, network and FUSE filesystems, btrfs \
+      (its offsets are btrfs logical addresses), device-mapper/LVM and md \
+      devices, and extents flagged unknown_loc, delalloc, encoded, inline or \
+      not_aligned. Unwritten (preallocated) extents are kept and marked: \
+      reads of them cause no disk I/O. A file on a loop device maps to the \
       loop disk (7:N), as traces of that disk show it.
 
       --json writes the extents file that `analyze --extents` reads.
@@ -31,7 +31,8 @@ struct ExtentsCommand: ParsableCommand {
       EXAMPLES:
         paramtrace extents model.gguf
         paramtrace extents model.gguf --json --output model.extents.json
-        paramtrace extents Qwen3-30B-A3B-Q4_K_M-00001-of-00002.gguf --json --output model.extents.json
+        paramtrace extents Qwen3-30B-A3B-Q4_K_M-00001-of-00002.gguf --json \\
+          --output model.extents.json
         filefrag -v model.gguf > model.filefrag.txt   # on the traced machine
         paramtrace extents --filefrag model.filefrag.txt \\
           --partition-start 2048 --device 259:0 --json

@@ -6,6 +6,8 @@ struct ParamTrace: ParsableCommand {
     commandName: "paramtrace",
     abstract: "Record and explain how LLM inference reads its weights from storage (block-layer traces).",
     discussion: """
+      Each command's reference, with a real output and how to read it, is in docs/<command>.md of the repository; every figure is defined in docs/metrics.md.
+
       EXAMPLES:
         paramtrace analyze run.blktrace.0 run.blktrace.1 --extents model.extents.json
         paramtrace analyze trace.txt --pid 4242 --json

@@ -7,7 +7,7 @@ struct ReplayCommand: ParsableCommand {
     commandName: "replay",
     abstract: "Touch a GGUF model's pages as llama.cpp's CPU decode does, and print llama.cpp's timing lines.",
     discussion: """
-      Loads like llama.cpp (spec §8.1): posix_fadvise SEQUENTIAL, mmap PROT_READ MAP_SHARED of \
+      Loads like llama.cpp's mmap loader: posix_fadvise SEQUENTIAL, mmap PROT_READ MAP_SHARED of \
       the whole file with MAP_POPULATE, then posix_madvise WILLNEED (--no-populate skips both, so \
       pages are read by faults as they are touched). The prompt is one pass over all weights \
       (a batch) plus its embedding rows; then each token reads its embedding row, every layer \
@@ -38,8 +38,10 @@ struct ReplayCommand: ParsableCommand {
 
       EXAMPLES:
         paramtrace replay /var/tmp/twin.gguf --tokens 16
-        paramtrace replay /var/tmp/twin.gguf --tokens 8 --threads 2 --prompt-tokens 32 --no-populate
-        paramtrace replay /var/tmp/gpt-oss-twin.gguf --tokens 16 --router zipf:1.2 --experts-log experts.jsonl
+        paramtrace replay /var/tmp/twin.gguf --tokens 8 --threads 2 \\
+          --prompt-tokens 32 --no-populate
+        paramtrace replay /var/tmp/gpt-oss-twin.gguf --tokens 16 \\
+          --router zipf:1.2 --experts-log experts.jsonl
       """
   )
 

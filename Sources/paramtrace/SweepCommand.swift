@@ -8,19 +8,21 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep",
     abstract: "Run record over several memory budgets (or locks) and repetitions, and find the thrashing cliff.",
     discussion: """
-      Runs are interleaved (repetition 1 of every budget, then repetition 2, …) so drift
-      spreads over all budgets. Each run is an experiment directory DIR/<label>-r<N> as record
-      writes it; DIR/sweep.json lists them. Resumable: finished runs are kept and skipped when
-      the same command is run again; a failed run is recorded as failed and the sweep goes on;
+      Runs are interleaved (repetition 1 of every budget, then repetition 2, …) so drift \
+      spreads over all budgets. Each run is an experiment directory DIR/<label>-r<N> as record \
+      writes it; DIR/sweep.json lists them. Resumable: finished runs are kept and skipped when \
+      the same command is run again; a failed run is recorded as failed and the sweep goes on; \
       Ctrl-C stops after tearing the current run down.
 
       --find-cliff then narrows the budget between the largest one that thrashes and the smallest one that does not, to --resolution, and records both sides in sweep.json (exact bytes). A budget thrashes when its decode phase re-reads more than --thrash-share of the model per decode pass (the decode phase, after llama.cpp's load time, holds the prompt pass and one pass per eval run: eval runs + 1 passes), or when its tokens/s are more than a third below the best median with more memory, whatever its share (unless it never reached its memory limit: then the slowdown is not the memory's). `paramtrace report` draws its band by the same rule.
 
-      Budgets print in the unit you wrote them in (the smallest of --budgets): MiB in, MiB out.
+      Budgets print in the unit you wrote them in (the smallest of --budgets): MiB in, MiB out. The whole reference: docs/sweep.md; the thrashing rule: docs/metrics.md.
 
       EXAMPLES:
-        paramtrace sweep --model m.gguf --budgets 0,3GiB,2GiB,1GiB --repeat 3 --cold --out sweep1 -- ./llama-cli -m m.gguf -n 32 -no-cnv -p hi
-        paramtrace sweep --model m.gguf --budgets 5GiB,3GiB --find-cliff --resolution 128MiB --cold --out cliff -- paramtrace replay m.gguf --tokens 16
+        paramtrace sweep --budgets 0,3GiB,2GiB,1GiB --repeat 3 --cold \\
+          --out sweep1 -- ./llama-cli -m m.gguf -n 32 -no-cnv -p hi
+        paramtrace sweep --budgets 5GiB,3GiB --find-cliff --resolution 128MiB \\
+          --cold --out cliff -- paramtrace replay m.gguf --tokens 16
         paramtrace report sweep1 --html sweep1.html
       """
   )

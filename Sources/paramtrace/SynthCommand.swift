@@ -39,7 +39,8 @@ struct SynthCommand: ParsableCommand {
         paramtrace synth --like llama-2-7b-chat.Q4_K_M --out /var/tmp/twin.gguf
         paramtrace synth --like llama-2-7b-chat.Q4_K_M --scale 0.25 --out /var/tmp/twin-q.gguf
         paramtrace synth --like ~/models/some-model.gguf --scale 0.1 --out /var/tmp/small.gguf
-        paramtrace synth --like llama-2-7b-chat.Q4_K_M --scale 0.25 --split-max-size 512MiB --out /var/tmp/twin-split.gguf
+        paramtrace synth --like llama-2-7b-chat.Q4_K_M --scale 0.25 \\
+          --split-max-size 512MiB --out /var/tmp/twin-split.gguf
       """
   )
 

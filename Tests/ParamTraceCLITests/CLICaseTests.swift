@@ -70,8 +70,9 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil)
   defer { try? FileManager.default.removeItem(at: scratch) }
   let paths = ["in", "out", "err"].map { scratch.appendingPathComponent($0) }
   try (stdin ?? Data()).write(to: paths[0])
-  FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-  FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+  for path in paths[1...] where !FileManager.default.createFile(atPath: path.path, contents: nil) {
+    throw CLIError("cannot create \(path.path) for the child's output: is the temporary directory writable?")
+  }
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
@@ -84,4 +85,24 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil)
   return (
     process.terminationStatus, try String(contentsOf: paths[1], encoding: .utf8), try String(contentsOf: paths[2], encoding: .utf8)
   )
+}
+
+/// A file on tmpfs has no disk sectors: `extents` says so and what to do. A test of its own,
+/// not a golden case: it needs a file on tmpfs that it makes (and removes) itself.
+@Suite struct TmpfsExtentsTests {
+  @Test func aFileOnTmpfsIsRefusedWithTheReason() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/shm") else {
+      print("skipping: no /dev/shm tmpfs here")
+      return
+    }
+    let path = "/dev/shm/paramtrace-tmpfs-test-\(getpid()).gguf"
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 8192)))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let result = try runParamtrace(["extents", path])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr
+        == "Error: \(path): cannot map to disk sectors: the file is on tmpfs, and tmpfs files live in memory (and swap), not on a block device, and have no FIEMAP. Copy it to a filesystem on a plain disk or partition (ext4, xfs) to trace it by sector.\n"
+    )
+  }
 }

@@ -22,11 +22,41 @@ import Testing
     #expect(both.map(sector: 5_000, endSector: 5_008)?.logicalStart == 12_288)
   }
 
-  @Test func filesOnTwoDisksAreRefusedWithTheReason() throws {
-    let a = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 0, length: 4096)], fileSize: 4096, path: "a", device: DeviceNumber(major: 8, minor: 0))
-    let b = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 0, length: 4096)], fileSize: 4096, path: "b", device: DeviceNumber(major: 259, minor: 0))
-    let error = #expect(throws: ExtentMapError.self) { try FileExtentMap(concatenating: [a, b]) }
-    #expect(error?.message.contains("one disk") == true)
+  /// Files on two disks at the same sector numbers: each request maps by its disk, so the
+  /// same sector reads a's bytes on one disk and b's on the other, and a third disk reads neither.
+  @Test func filesOnTwoDisksKeepTheirSectorsApart() throws {
+    let sda = DeviceNumber(major: 8, minor: 0)
+    let nvme = DeviceNumber(major: 259, minor: 0)
+    let a = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 100, length: 8192)], fileSize: 8192, path: "a", device: sda)
+    let b = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 100, length: 4096)], fileSize: 4096, path: "b", device: nvme)
+    let c = try FileExtentMap(extents: [FileExtent(logicalOffset: 0, sector: 900, length: 4096)], fileSize: 4096, path: "c", device: sda)
+    let model = try FileExtentMap(concatenating: [a, b, c])
+    #expect(model.devices == [sda, nvme])
+    #expect(model.slot(of: sda) == 0 && model.slot(of: nvme) == 1 && model.slot(of: DeviceNumber(major: 8, minor: 16)) == nil)
+    #expect(model.map(sector: 100, endSector: 116, slot: 0)?.logicalStart == 0)
+    #expect(model.map(sector: 100, endSector: 116, slot: 0)?.fileBytes == 8192)
+    #expect(model.map(sector: 100, endSector: 116, slot: 1)?.logicalStart == 8192)
+    #expect(model.map(sector: 100, endSector: 116, slot: 1)?.fileBytes == 4096)
+    #expect(model.map(sector: 900, endSector: 908, slot: 0)?.logicalStart == 12_288)
+    #expect(model.map(sector: 900, endSector: 908, slot: 1) == nil)
+    #expect(model.map(sector: 100, endSector: 108, slot: 2) == nil)
+
+    // Through the whole analysis: one read of each file, and one on a disk the model is not on.
+    var options = AnalysisOptions()
+    options.filter.extents = model
+    var run = TraceAnalysisRun(options: options)
+    var events = ContiguousArray<BlockEvent>()
+    for (index, (device, sector, sectors)) in [(sda, UInt64(100), UInt32(16)), (nvme, 100, 8), (sda, 900, 8), (DeviceNumber(major: 8, minor: 16), 100, 8)].enumerated() {
+      let time = UInt64(index) * 1_000_000
+      for (action, at) in [(BlockAction.queue, time), (.issue, time + 10), (.complete, time + 100)] {
+        events.append(BlockEvent(time: at, sector: sector, sectors: sectors, device: device, pid: 7, action: action, flags: [.read]))
+      }
+    }
+    run.consume(events)
+    let analysis = run.finish(diagnostics: TraceDiagnostics())
+    #expect(analysis.figures.operations == 3)
+    #expect(analysis.figures.bytes == 8192 + 4096 + 4096)
+    #expect(analysis.figures.uniqueBytes == 16_384)
   }
 
   @Test func eachFileCountsItsOwnBytesAndOperationsOnce() {

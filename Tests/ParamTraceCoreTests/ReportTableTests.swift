@@ -172,7 +172,7 @@ import Testing
 
   @Test func statusComesFromTheWorkload() throws {
     func row(_ text: String) throws -> ExperimentSummary {
-      ExperimentSummary(experiment: "x", manifest: try #require(ParsedJSON.parse(Array(text.utf8))), analysis: nil)
+      ExperimentSummary(experiment: "x", manifest: try JSONReader.parse(Array(text.utf8)), analysis: nil)
     }
     #expect(try row(#"{"workload": {"exit_status": 3, "signal": null}}"#).status == .failed)
     #expect(try row(#"{"workload": {"exit_status": 3, "signal": null}}"#).error == "the workload exited with status 3")

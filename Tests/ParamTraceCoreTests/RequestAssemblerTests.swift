@@ -2,7 +2,7 @@ import Testing
 
 @testable import ParamTraceCore
 
-/// Hand-made request lives, one per counting rule of DESIGN.md.
+/// Hand-made request lives, one per counting rule of docs/metrics.md.
 @Suite struct RequestAssemblerTests {
   static let disk = DeviceNumber(major: 254, minor: 0)
 
@@ -180,6 +180,41 @@ import Testing
     #expect(ops.map(\.sector) == [100, 200, 300])
     #expect(counters.countedAtDispatch == 3)
     #expect(Self.run(events, mode: .dispatch).operations.count == 4)
+  }
+
+  @Test func traceWithoutCompletionsOrRequeuesCountsEveryDispatchAndFlagsCloseRepeats() {
+    // Sector 200 dispatched three times without a requeue line: 5 ms, then 40 ms apart. A
+    // re-issue or a re-read, the trace cannot tell: every dispatch counts, and the one within
+    // the 20 ms window is flagged for the estimate.
+    let ms: UInt64 = 1_000_000
+    let events = [
+      Self.event(0, .issue, 100, 8), Self.event(1 * ms, .issue, 200, 8), Self.event(6 * ms, .issue, 200, 8),
+      Self.event(46 * ms, .issue, 200, 8), Self.event(50 * ms, .issue, 300, 8),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sector) == [100, 200, 200, 200, 300])
+    #expect(ops.map(\.firstIssueTime) == [0, 1 * ms, 6 * ms, 46 * ms, 50 * ms])
+    #expect(ops.map { $0.flags.contains(.repeatedDispatch) } == [false, false, true, false, false])
+    #expect(counters.countedAtDispatch == 5)
+    var wide = RequestAssembler()
+    wide.reissueWindowNanoseconds = 50 * ms
+    var output = ContiguousArray<BlockOperation>()
+    wide.consume(ContiguousArray(events), into: &output)
+    wide.finish(into: &output)
+    #expect(output.filter { $0.flags.contains(.repeatedDispatch) }.count == 2)
+  }
+
+  @Test func repeatedDispatchBeforeTheFirstCompletionIsStillOneRequest() {
+    // The tentative slot of the second D is dropped once completions show up, and does not
+    // hold up the operations behind it.
+    let events = [
+      Self.event(1, .issue, 64, 8), Self.event(2, .issue, 64, 8, pid: 24), Self.event(3, .issue, 72, 8),
+      Self.event(4, .complete, 64, 8, pid: 0), Self.event(5, .complete, 72, 8, pid: 0),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.map(\.sector) == [64, 72])
+    #expect(counters.countedAtDispatch == 0)
+    #expect(ops.allSatisfy { !$0.flags.contains(.repeatedDispatch) })
   }
 
   @Test func dispatchFallbackStaysBoundedOnLongTraces() {

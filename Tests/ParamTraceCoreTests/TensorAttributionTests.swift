@@ -142,7 +142,7 @@ extension TensorAttributionTests {
   }
 }
 
-/// Read order and passes under read-around (DESIGN.md lesson 8), on timelines shaped like the
+/// Read order and passes under read-around (docs/metrics.md lesson 8), on timelines shaped like the
 /// real ones: TheBloke's block order, a load sweep in file order, then layer-order passes whose
 /// faults also read the tail or head of the block stored next in the file.
 @Suite struct ReadAroundOrderTests {

@@ -4,7 +4,7 @@ import Testing
 @testable import ParamTraceCore
 
 /// The workload's task tree from task events: threads, children, grandchildren, pid reuse,
-/// and the owner filter it gives an analysis (DESIGN.md lesson 9).
+/// and the owner filter it gives an analysis (docs/metrics.md lesson 9).
 @Suite struct WorkloadTaskTreeTests {
   func task(_ action: BlockAction, _ time: UInt64, pid: Int32, other: Int32 = 0, flags: UInt64 = 0, comm: String = "") -> BlockEvent {
     BlockEvent(

@@ -34,8 +34,9 @@ import Testing
     defer { try? FileManager.default.removeItem(at: scratch) }
     let out = scratch.appendingPathComponent("out")
     let err = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    for path in [out, err] where !FileManager.default.createFile(atPath: path.path, contents: nil) {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path.path])
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -200,7 +201,7 @@ import Testing
     guard try Self.requireDiskFilesystem(directory) else { return }
 
     let empty = directory + "/empty"
-    FileManager.default.createFile(atPath: empty, contents: nil)
+    #expect(FileManager.default.createFile(atPath: empty, contents: nil))
     let (emptyMap, emptyDetails) = try FileExtents.resolve(path: empty)
     #expect(emptyMap.extents.isEmpty && emptyDetails.deviceExtents.isEmpty && emptyMap.fileSize == 0)
 

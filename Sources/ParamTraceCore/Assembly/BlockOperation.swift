@@ -1,4 +1,4 @@
-/// One operation as DESIGN.md defines it: a block request that is counted once, however many
+/// One operation as docs/metrics.md defines it: a block request that is counted once, however many
 /// trace lines describe it (or, in the comparison modes, one counted trace line).
 public struct BlockOperation: Sendable, Hashable {
   /// Marks a time the trace did not give.
@@ -75,7 +75,7 @@ public struct BlockOperation: Sendable, Hashable {
 
 /// How trace lines become operations.
 public enum CountingMode: String, Sendable, CaseIterable, Codable {
-  /// One operation per request, counted at its completion (DESIGN.md default).
+  /// One operation per request, counted at its completion (docs/metrics.md default).
   case completion
   /// Every D (issue) line is an operation: the notebook's corrected pipeline (requeued
   /// requests count twice).
@@ -86,7 +86,7 @@ public enum CountingMode: String, Sendable, CaseIterable, Codable {
 
 /// The order operations are put in before gaps are computed.
 public enum OperationOrder: String, Sendable, CaseIterable, Codable {
-  /// By first issue time (DESIGN.md).
+  /// By first issue time (docs/metrics.md).
   case issue
   /// By completion time, as bcc's biopattern does.
   case completion

@@ -1,5 +1,5 @@
 /// Assembles block requests from trace events and emits each as one `BlockOperation`
-/// (DESIGN.md "Metric definitions"), or, in the comparison modes, one operation per line.
+/// (docs/metrics.md "Operation"), or, in the comparison modes, one operation per line.
 ///
 /// Feed events in time order. In completion mode a request is keyed by (device, first
 /// sector) while in flight: a Q line records the bio's owner, G/I/D create or update the
@@ -16,6 +16,11 @@ public struct RequestAssembler {
   /// Without any completion in the trace so far, a request issued this long ago is counted
   /// at dispatch: re-issues after a requeue come well within it.
   public var dispatchFallbackAfterNanoseconds: UInt64 = 1_000_000_000
+  /// In a trace without completions, a dispatch of a sector dispatched this recently (with no
+  /// requeue line between) is counted, and flagged `.repeatedDispatch` so the analysis can
+  /// give the estimate without it: on this project's VM re-issues after a requeue came up to
+  /// 15 ms later, genuine re-reads from 6 ms, so no window separates them.
+  public var reissueWindowNanoseconds: UInt64 = 20_000_000
   /// Most requests held for reordering before the oldest unfinished one is given up. This,
   /// not the 30 s above, bounds memory when a completion is lost on a fast disk (100,000
   /// requests/s would hold 3 million for 30 s): 262,144 slots of about 110 bytes are 29 MB.
@@ -126,6 +131,9 @@ public struct RequestAssembler {
         } else {
           slot.state = .dropped
         }
+      } else if slot.state == .tentative {
+        slot.state = noCompletions ? .done : .dropped
+        if noCompletions { counters.countedAtDispatch += 1 }
       }
       if slot.state == .done { output.append(slot.operation) }
       head += 1
@@ -216,7 +224,12 @@ public struct RequestAssembler {
   private mutating func issue(_ event: BlockEvent) {
     if let slot = requests.find(event.sector, event.device) {
       var request = requests[slot: slot]
-      if request.operation.firstIssueTime != BlockOperation.noTime, !request.requeued { counters.reissuesWithoutRequeue += 1 }
+      if request.operation.firstIssueTime != BlockOperation.noTime, !request.requeued {
+        counters.reissuesWithoutRequeue += 1
+        // Without completions this dispatch may be a genuine re-read: it gets a slot of its
+        // own, counted only if the trace turns out to have no completions.
+        if counters.completionLines == 0 { appendTentativeDispatch(event, previous: request.operation) }
+      }
       request.requeued = false
       if request.operation.firstIssueTime == BlockOperation.noTime { request.operation.firstIssueTime = event.time }
       request.operation.lastIssueTime = event.time
@@ -294,6 +307,24 @@ public struct RequestAssembler {
     if bios.count > 4096 { bios.removeAll { $0.time < horizon } }
   }
 
+  /// A dispatch of an in-flight request without a requeue line before it, in a trace without
+  /// completions so far: a re-issue or a re-read. Its slot holds it as an operation of its own;
+  /// when the slot is released it is counted if the trace still has no completions (every
+  /// dispatch counts there), else dropped (the completion counts the request once).
+  private mutating func appendTentativeDispatch(_ event: BlockEvent, previous: BlockOperation) {
+    var operation = BlockOperation(
+      device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags.union(previous.flags),
+      ownerPid: previous.ownerPid, ownerComm: previous.ownerComm, firstIssueTime: event.time, lastIssueTime: event.time,
+      dispatches: 1, error: event.error)
+    let since = event.time >= previous.lastIssueTime ? event.time - previous.lastIssueTime : 0
+    if since <= reissueWindowNanoseconds { operation.flags.insert(.repeatedDispatch) }
+    let sequence = appendSlot(nil, time: event.time)
+    if let index = slotIndex(sequence) {
+      slots[index].operation = operation
+      slots[index].state = .tentative
+    }
+  }
+
   // MARK: - Reorder buffer
 
   private mutating func appendSlot(_ request: InFlightRequest?, time: UInt64) -> UInt64 {
@@ -343,7 +374,7 @@ public struct RequestAssembler {
       switch slots[head].state {
       case .done: output.append(slots[head].operation)
       case .dropped: break
-      case .pending:
+      case .pending, .tentative:
         guard giveUp(slots[head], into: &output) else {
           let (deadline, overflow) = slots[head].issueTime.addingReportingOverflow(patience)
           giveUpCheckTime = overflow ? UInt64.max : deadline
@@ -367,8 +398,17 @@ public struct RequestAssembler {
   /// Decides about the oldest unfinished request: wait, count it at dispatch (trace without
   /// completions), or give it up as unfinished. Returns true when it was resolved.
   private mutating func giveUp(_ slot: ReorderSlot, into output: inout ContiguousArray<BlockOperation>) -> Bool {
+    // A tentative dispatch in a trace that has completions after all was a re-issue: the
+    // completion counts its request once.
+    if slot.state == .tentative, counters.completionLines > 0 { return true }
     let age = lastTime >= slot.issueTime ? lastTime - slot.issueTime : 0
     guard age > patience || slots.count - head > maxPending else { return false }
+    if slot.state == .tentative {
+      // Still no completion in the trace: every dispatch is an operation.
+      counters.countedAtDispatch += 1
+      output.append(slot.operation)
+      return true
+    }
     if counters.completionLines == 0 {
       if let request = requests.remove(slot.sector, slot.device) {
         counters.countedAtDispatch += 1
@@ -413,7 +453,11 @@ struct InFlightRequest {
 
 /// One request's place in issue order.
 struct ReorderSlot {
-  enum State: UInt8 { case pending, done, dropped }
+  enum State: UInt8 {
+    case pending, done, dropped
+    /// A dispatch counted only if the trace has no completions (`appendTentativeDispatch`).
+    case tentative
+  }
   var state: State
   var issueTime: UInt64
   var sector: UInt64

@@ -1,6 +1,6 @@
 /// Whether reads went through the blocks in layer order (0, 1, 2, …: how inference uses
 /// them) or in file order (how they are stored, e.g. 0, 1, 10, 11, …), and how many forward
-/// passes over the blocks the reads made, judged from the layer timeline (DESIGN.md lesson 8).
+/// passes over the blocks the reads made, judged from the layer timeline (docs/metrics.md lesson 8).
 ///
 /// Read-around: each page fault reads the file around itself, so a reader that sweeps the
 /// layers 0→31 also reads a little of the block stored next to the one it faults in (the

@@ -39,18 +39,27 @@ enum BlkTextLine {
     guard ByteScan.unsigned(bytes, &probe, end) != nil else {
       return .malformed(expected: "a sequence number or time after the CPU")
     }
+    let form: TraceFormat
     if probe >= end || bytes[probe] != UInt8(ascii: ".") {
       at = probe
       ByteScan.skipBlanks(bytes, &at, end)
+      form = .blkparse
+    } else {
+      form = .ftraceBlk
     }
     guard let time = ByteScan.secondsAsNanoseconds(bytes, &at, end), at < end, ByteScan.isBlank(bytes[at]) else {
       return .malformed(expected: "a time `SECONDS.NANOSECONDS`")
     }
     ByteScan.skipBlanks(bytes, &at, end)
     guard let pid = parsePid(bytes, &at, end) else { return .malformed(expected: "a pid after the time") }
-    return parseActionAndTail(
+    let outcome = parseActionAndTail(
       bytes, from: at, to: end, time: time, device: device, pid: pid, cpu: UInt16(truncatingIfNeeded: cpu),
       prefixCommStart: 0, prefixCommEnd: 0, into: &events, sink: &sink)
+    // blkparse times are relative to its first event, blk_classic's are the trace clock: a
+    // file with both forms mixes two clocks.
+    guard case .event = outcome else { return outcome }
+    if sink.unprefixedForm == nil { sink.unprefixedForm = form }
+    return sink.unprefixedForm == form ? .event : .secondFormat(form)
   }
 
   /// Parses `ACT RWBS tail` at `index` and appends the event (or, for `m`, the marker).

@@ -40,9 +40,15 @@ public struct BlkparseTextDecoder: TraceDecoder {
       if ByteScan.isDigit(bytes[start]) {
         return BlkTextLine.parseUnprefixed(bytes, start: start, end: end, into: &events, sink: &sink)
       }
-      if inSummary || BlkparseTextDecoder.isSummaryLine(bytes, start: start, end: end) {
-        inSummary = true
-        return .ignored
+      // A line of another trace format is never part of the summary (an indented tracepoint
+      // line looks like a counter row): it is counted as malformed, with its format named.
+      // Only non-event lines get here, so this check is not on the hot path.
+      if TraceFormat.classifyLine(bytes, start: start, end: end) == nil {
+        if BlkparseTextDecoder.isSummaryLine(bytes, start: start, end: end) {
+          inSummary = true
+          return .ignored
+        }
+        if inSummary { return .ignored }
       }
       return .malformed(expected: "`MAJ,MIN CPU SEQ TIME PID ACT RWBS ...` or blkparse's summary")
     }

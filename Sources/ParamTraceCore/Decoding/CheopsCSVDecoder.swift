@@ -3,7 +3,9 @@
 ///
 /// Every line becomes an `.issue` at request level with time in CLOCK_MONOTONIC ns. The CSV
 /// names neither device nor task: the device is `DeviceNumber(raw: 0)`, the pid 0 and the comm
-/// empty. Lines that do not start with a digit (`Attaching 1 probe...`) are ignored.
+/// empty. bpftrace's own lines are ignored: `Attaching N probes...` at the start and the maps it
+/// prints at exit (`@name[...]: value`); any other line is malformed, so a second format in the
+/// file is counted, never dropped silently.
 public struct CheopsCSVDecoder: TraceDecoder {
   private var reader: TextLineReader
   private var parser = Parser()
@@ -31,7 +33,10 @@ public struct CheopsCSVDecoder: TraceDecoder {
       _ bytes: UnsafeRawBufferPointer, start: Int, end: Int,
       into events: inout ContiguousArray<BlockEvent>, sink: inout TextLineSink
     ) -> TextLineOutcome {
-      guard ByteScan.isDigit(bytes[start]) else { return .ignored }
+      guard ByteScan.isDigit(bytes[start]) else {
+        if ByteScan.hasPrefix("Attaching ", bytes, at: start, end: end) || bytes[start] == UInt8(ascii: "@") { return .ignored }
+        return .malformed(expected: "`NSECS, RWBS, BYTES, SECTOR, NR_SECTOR` (or bpftrace's `Attaching` line)")
+      }
       var at = start
       guard let time = ByteScan.unsigned(bytes, &at, end), Self.comma(bytes, &at, end) else {
         return .malformed(expected: "`NSECS, RWBS, BYTES, SECTOR, NR_SECTOR`")

@@ -8,7 +8,9 @@
 /// The comm is the bracket at the end of the line; C and R lines, whose bracket is the errno,
 /// and A lines take the prefix's task. I, D, C and R events get `.requestLevel`.
 /// `CPU:N [LOST M EVENTS]` lines add to `lostEvents`; `tracing_mark_write:` and `m` lines
-/// become markers; other events' lines (`NAME: ...`) are ignored.
+/// become markers; block tracepoint lines (`block_rq_issue: ...`, the tracepoint format in the
+/// same file) are decoded and counted as a second format; other events' lines (`NAME: ...`)
+/// are ignored.
 public struct FtraceBlkTextDecoder: TraceDecoder {
   private var reader: TextLineReader
   private var parser = Parser()
@@ -52,6 +54,10 @@ public struct FtraceBlkTextDecoder: TraceDecoder {
         return BlkTextLine.parseActionAndTail(
           bytes, from: at, to: end, time: prefix.time, device: device, pid: prefix.pid, cpu: prefix.cpu,
           prefixCommStart: prefix.commStart, prefixCommEnd: prefix.commEnd, into: &events, sink: &sink)
+      }
+      if let outcome = TracepointTextDecoder.parseBlockTracepoint(bytes, prefix: prefix, end: end, into: &events) {
+        if case .event = outcome { return .secondFormat(.tracepoint) }
+        return outcome
       }
       return FtraceBlkTextDecoder.nonBlockBody(bytes, prefix: prefix, end: end, sink: &sink)
     }

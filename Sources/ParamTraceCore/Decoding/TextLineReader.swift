@@ -7,6 +7,9 @@ enum TextLineOutcome {
   case ignored
   /// Used without producing an event and not counted as ignored (markers, LOST lines).
   case consumed
+  /// An event was appended, but the line is of another format than the lines before it (a
+  /// file that mixes blk tracer text and tracepoint text): counted, and an error with --strict.
+  case secondFormat(TraceFormat)
   /// The line does not have the expected shape; `expected` names what is missing.
   case malformed(expected: String)
 }
@@ -15,6 +18,9 @@ enum TextLineOutcome {
 struct TextLineSink {
   var diagnostics = TraceDiagnostics()
   var markers: [TraceMarker] = []
+  /// Which form the first line without an ftrace prefix had: blkparse's (with a sequence
+  /// column) or blk_classic's; lines of the other form are a second format.
+  var unprefixedForm: TraceFormat?
   init() {}
 
   /// Appends a marker whose text is `bytes[start..<end]` (trailing blanks dropped).
@@ -75,9 +81,19 @@ struct TextLineReader {
         switch parser.parseLine(bytes, start: start, end: end, into: &events, sink: &sink) {
         case .event, .consumed: break
         case .ignored: sink.diagnostics.ignoredLines += 1
+        case .secondFormat(let format):
+          let place = TraceParseError(
+            reason: .secondFormat(format), source: options.sourceName, byteOffset: consumed + at, line: lineNumber)
+          if options.strict {
+            consumed += at
+            throw place
+          }
+          sink.diagnostics.recordSecondFormat(format, at: place)
         case .malformed(let expected):
+          // Only for malformed lines: say which other format the line looks like, if any.
+          let looksLike = TraceFormat.classifyLine(bytes, start: start, end: end)
           let error = TraceParseError(
-            reason: .malformedLine(expected: expected), source: options.sourceName,
+            reason: .malformedLine(expected: expected, looksLike: looksLike), source: options.sourceName,
             byteOffset: consumed + at, line: lineNumber)
           if options.strict {
             consumed += at

@@ -17,6 +17,19 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   /// `trace.raw.*`). Not detected from bytes: named by the files.
   case ftraceRaw = "ftrace-raw"
 
+  /// What a line of this format is, for messages: "a tracepoint line".
+  public var describedAsLines: String {
+    switch self {
+    case .blktrace: "a blktrace binary record"
+    case .kernelBinary: "a kernel blk binary record"
+    case .blkparse: "a blkparse line"
+    case .ftraceBlk: "a blk tracer line"
+    case .tracepoint: "a tracepoint line"
+    case .cheopsCSV: "a CHEOPS CSV row"
+    case .ftraceRaw: "a raw ring-buffer page"
+    }
+  }
+
   /// How many bytes `detect` wants to see (it works with fewer).
   public static let detectionPrefixLength = 16 << 10
 

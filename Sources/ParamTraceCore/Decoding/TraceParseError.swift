@@ -7,8 +7,11 @@ public struct TraceParseError: Error, Hashable, Sendable, CustomStringConvertibl
     case unsupportedVersion(UInt8)
     /// The input ends inside a record that needs this many more bytes.
     case truncated(needed: Int)
-    /// A text line that does not have the expected shape; `expected` names the field.
-    case malformedLine(expected: String)
+    /// A text line that does not have the expected shape; `expected` names the field, and
+    /// `looksLike` the format the line has instead, when it has one (two formats in one file).
+    case malformedLine(expected: String, looksLike: TraceFormat? = nil)
+    /// A line decoded as an event of another format than the lines before it.
+    case secondFormat(TraceFormat)
     /// A record with a length or field that cannot be right.
     case badRecord(String)
     /// The input is not any trace format this tool knows.
@@ -42,8 +45,12 @@ public struct TraceParseError: Error, Hashable, Sendable, CustomStringConvertibl
       "\(place): blktrace record version \(version) is not supported (only version 7, struct blk_io_trace). Convert with a blkparse that knows it, or record with paramtrace."
     case .truncated(let needed):
       "\(place): the input ends inside a record that needs \(needed) more bytes. Was the capture cut short?"
-    case .malformedLine(let expected):
+    case .malformedLine(let expected, nil):
       "\(place): malformed line, expected \(expected)."
+    case .malformedLine(let expected, let looksLike?):
+      "\(place): malformed line, expected \(expected); the line is \(looksLike.describedAsLines): two formats in one file? Split it by format, or name the format with --format."
+    case .secondFormat(let format):
+      "\(place): \(format.describedAsLines), unlike the lines before it: the file mixes two formats. Without --strict both are decoded and counted; or split it by format."
     case .badRecord(let what):
       "\(place): bad record: \(what)."
     case .unknownFormat:
@@ -68,6 +75,12 @@ public struct TraceDiagnostics: Sendable, Hashable {
   public var samples: [TraceParseError] = []
   /// How many samples to keep.
   public static let sampleLimit = 10
+  /// Lines decoded as events of another format than the lines before them in the same file,
+  /// and the formats they were (`TextLineOutcome.secondFormat`).
+  public var secondFormatLines = 0
+  public var secondFormats: [TraceFormat] = []
+  /// Where the first such line was.
+  public var firstSecondFormatLine: TraceParseError?
   /// Where events were lost, when the format tells (raw ring-buffer pages carry a flag and a
   /// count): the CPU and the interval between the last event kept before and the first after.
   public var lostIntervals: [LostInterval] = []
@@ -95,8 +108,18 @@ public struct TraceDiagnostics: Sendable, Hashable {
     if samples.count < Self.sampleLimit { samples.append(error) }
   }
 
+  /// Counts a line of a second format, decoded as an event.
+  mutating func recordSecondFormat(_ format: TraceFormat, at place: TraceParseError) {
+    secondFormatLines += 1
+    if !secondFormats.contains(format) { secondFormats.append(format) }
+    if firstSecondFormatLine == nil { firstSecondFormatLine = place }
+  }
+
   /// Adds another decoder's counts (several inputs of one run).
   public mutating func merge(_ other: TraceDiagnostics) {
+    secondFormatLines += other.secondFormatLines
+    for format in other.secondFormats where !secondFormats.contains(format) { secondFormats.append(format) }
+    if firstSecondFormatLine == nil { firstSecondFormatLine = other.firstSecondFormatLine }
     malformed += other.malformed
     ignoredLines += other.ignoredLines
     lostEvents += other.lostEvents

@@ -8,7 +8,9 @@
 /// differ from the prefix's). The scheduler's task events (`task_newtask`, `task_rename`,
 /// `sched_process_fork/exec/exit`, spec §12) become task events (`TaskEventText`), so the
 /// workload's task tree is built from the same stream. `block_io_start`/`block_io_done`, the
-/// buffer events and other tracers' events are ignored lines; `tracing_mark_write:` lines become markers;
+/// buffer events and other tracers' events are ignored lines; `blk` tracer lines (either form, the
+/// blk format in the same file) are decoded and counted as a second format;
+/// `tracing_mark_write:` lines become markers;
 /// `CPU:N [LOST M EVENTS]` adds to `lostEvents`. The header's `entries-in-buffer/entries-written`
 /// is not counted as lost: it is wrong once a reader has consumed events.
 public struct TracepointTextDecoder: TraceDecoder {
@@ -92,28 +94,61 @@ public struct TracepointTextDecoder: TraceDecoder {
       into events: inout ContiguousArray<BlockEvent>, sink: inout TextLineSink
     ) -> TextLineOutcome {
       if let lost = FtracePrefix.parseLostEvents(bytes, start: start, end: end, sink: &sink) { return lost }
+      if FtraceBlkTextDecoder.startsWithDevice(bytes, start: start, end: end) {
+        // A blk_classic line: the blk tracer's format in a tracepoint file.
+        return Self.asSecondFormat(BlkTextLine.parseUnprefixed(bytes, start: start, end: end, into: &events, sink: &sink))
+      }
       guard let prefix = FtracePrefix.parse(bytes, start: start, end: end) else {
         return .malformed(expected: "an ftrace prefix `COMM-PID [CPU] FLAGS TIME:`")
       }
       let body = prefix.bodyStart
-      guard ByteScan.hasPrefix("block_", bytes, at: body, end: end) else {
-        if let (action, nameLength) = TaskEventText.action(bytes, body: body, end: end) {
-          return TaskEventText.parse(action, bytes, from: body + nameLength, to: end, prefix: prefix, into: &events)
+      if let outcome = TracepointTextDecoder.parseBlockTracepoint(bytes, prefix: prefix, end: end, into: &events) {
+        return outcome
+      }
+      if let (action, nameLength) = TaskEventText.action(bytes, body: body, end: end) {
+        return TaskEventText.parse(action, bytes, from: body + nameLength, to: end, prefix: prefix, into: &events)
+      }
+      if body < end, ByteScan.isDigit(bytes[body]) {
+        // `MAJ,MIN ACT ...` after the prefix: a blk tracer line in its default form.
+        var at = body
+        guard let device = BlkTextLine.parseDevice(bytes, &at, end), at < end, ByteScan.isBlank(bytes[at]) else {
+          return .malformed(expected: "`block_NAME:` after the ftrace prefix")
         }
-        return FtraceBlkTextDecoder.nonBlockBody(bytes, prefix: prefix, end: end, sink: &sink)
+        return Self.asSecondFormat(
+          BlkTextLine.parseActionAndTail(
+            bytes, from: at, to: end, time: prefix.time, device: device, pid: prefix.pid, cpu: prefix.cpu,
+            prefixCommStart: prefix.commStart, prefixCommEnd: prefix.commEnd, into: &events, sink: &sink))
       }
-      let nameStart = body + 6
-      let colon = ByteScan.find(UInt8(ascii: ":"), in: bytes, from: nameStart, to: end)
-      guard colon < end else { return .malformed(expected: "`block_NAME:` after the ftrace prefix") }
-      guard let (action, requestLevel, layout) = TracepointTextDecoder.classify(bytes, start: nameStart, end: colon)
-      else {
-        return FtracePrefix.isEventName(bytes, start: body, colon: colon)
-          ? .ignored : .malformed(expected: "`block_NAME:` after the ftrace prefix")
-      }
-      return TracepointTextDecoder.parseFields(
-        bytes, from: colon + 1, to: end, prefix: prefix, action: action, requestLevel: requestLevel,
-        layout: layout, into: &events)
+      return FtraceBlkTextDecoder.nonBlockBody(bytes, prefix: prefix, end: end, sink: &sink)
     }
+
+    /// A blk tracer line decoded in a tracepoint file is an event of a second format.
+    static func asSecondFormat(_ outcome: TextLineOutcome) -> TextLineOutcome {
+      switch outcome {
+      case .event, .secondFormat: .secondFormat(.ftraceBlk)
+      default: outcome
+      }
+    }
+  }
+
+  /// The line after `prefix` as a block tracepoint (`block_NAME: fields`): the outcome, or nil
+  /// when its body is not a `block_` event at all.
+  @inline(__always)
+  static func parseBlockTracepoint(
+    _ bytes: UnsafeRawBufferPointer, prefix: FtracePrefix, end: Int, into events: inout ContiguousArray<BlockEvent>
+  ) -> TextLineOutcome? {
+    let body = prefix.bodyStart
+    guard ByteScan.hasPrefix("block_", bytes, at: body, end: end) else { return nil }
+    let nameStart = body + 6
+    let colon = ByteScan.find(UInt8(ascii: ":"), in: bytes, from: nameStart, to: end)
+    guard colon < end else { return .malformed(expected: "`block_NAME:` after the ftrace prefix") }
+    guard let (action, requestLevel, layout) = TracepointTextDecoder.classify(bytes, start: nameStart, end: colon) else {
+      return FtracePrefix.isEventName(bytes, start: body, colon: colon)
+        ? .ignored : .malformed(expected: "`block_NAME:` after the ftrace prefix")
+    }
+    return TracepointTextDecoder.parseFields(
+      bytes, from: colon + 1, to: end, prefix: prefix, action: action, requestLevel: requestLevel,
+      layout: layout, into: &events)
   }
 
   /// Parses the fields after `block_NAME:` and appends the event.

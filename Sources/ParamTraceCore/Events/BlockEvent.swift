@@ -162,6 +162,11 @@ public struct BlockFlags: OptionSet, Sendable, Hashable {
   public static let requestLevel = BlockFlags(rawValue: 1 << 9)
   /// Passthrough (SCSI CDB) request: no file data.
   public static let passthrough = BlockFlags(rawValue: 1 << 10)
+  /// Not from the trace: set by request assembly on an operation that is a dispatch of a
+  /// sector dispatched shortly before (within `RequestAssembler.reissueWindowNanoseconds`) in a
+  /// trace without completions or a requeue line between them: a re-issue or a genuine re-read,
+  /// which the trace cannot tell apart (docs/metrics.md "Traces without completions").
+  public static let repeatedDispatch = BlockFlags(rawValue: 1 << 11)
 
   /// True when the operation moves file data (a read or write that is not a flush or discard).
   @inlinable public var carriesData: Bool {

@@ -8,12 +8,16 @@ public struct FileExtent: Sendable, Hashable {
   public var length: UInt64
   /// FIEMAP flags by name (`last`, `unwritten`, …), informational.
   public var flags: [String]
+  /// Which of the map's disks `sector` is on: 0 is `FileExtentMap.device`, N is
+  /// `otherDevices[N - 1]` (a model whose files lie on several disks).
+  public var disk: UInt8
 
-  public init(logicalOffset: UInt64, sector: UInt64, length: UInt64, flags: [String] = []) {
+  public init(logicalOffset: UInt64, sector: UInt64, length: UInt64, flags: [String] = [], disk: UInt8 = 0) {
     self.logicalOffset = logicalOffset
     self.sector = sector
     self.length = length
     self.flags = flags
+    self.disk = disk
   }
 
   /// First byte on the disk.
@@ -30,7 +34,7 @@ public struct ExtentMapError: Error, Hashable, Sendable, CustomStringConvertible
 }
 
 /// A file's extents, for filtering traces to the file and mapping disk sectors to file
-/// offsets (the logical view, DESIGN.md lesson 3).
+/// offsets (the logical view, docs/metrics.md lesson 3).
 public struct FileExtentMap: Sendable, Hashable {
   /// The file's size in bytes.
   public var fileSize: UInt64
@@ -38,14 +42,19 @@ public struct FileExtentMap: Sendable, Hashable {
   public private(set) var extents: [FileExtent]
   /// The file's path, when known (informational).
   public var path: String?
-  /// The whole disk the sectors refer to, when known.
+  /// The whole disk the sectors refer to, when known (for a model on several disks: the first
+  /// file's; extents with `disk` N > 0 are on `otherDevices[N - 1]`).
   public var device: DeviceNumber?
+  /// The other disks a model's files lie on (`init(concatenating:)`); empty for one disk.
+  public internal(set) var otherDevices: [DeviceNumber] = []
   /// Bytes that belong to the file: `fileSize`, except for a model's files laid end to end
   /// (`init(concatenating:)`), whose address space has gaps between files to keep each file
   /// page-aligned; then the sum of the files' sizes.
   public internal(set) var contentSize: UInt64
-  /// Extent indices in disk order, for mapping sectors.
+  /// Extent indices in disk order (by disk slot, then sector), for mapping sectors.
   private var diskOrder: [Int]
+  /// Where each disk slot's extents begin in `diskOrder` (one more entry than slots).
+  private var slotStarts: [Int]
 
   /// Validates and indexes the extents: non-empty runs, no two runs overlapping in the file
   /// or on the disk, no offset arithmetic that overflows.
@@ -63,14 +72,19 @@ public struct FileExtentMap: Sendable, Hashable {
         }
       }
     }
-    let byDisk = sorted.indices.sorted { sorted[$0].sector < sorted[$1].sector }
+    let byDisk = sorted.indices.sorted { (sorted[$0].disk, sorted[$0].sector) < (sorted[$1].disk, sorted[$1].sector) }
     for k in byDisk.indices.dropFirst() {
       let a = sorted[byDisk[k - 1]]
       let b = sorted[byDisk[k]]
-      guard a.diskByteEnd <= b.diskByteStart else {
+      guard a.disk != b.disk || a.diskByteEnd <= b.diskByteStart else {
         throw ExtentMapError("two extents overlap on the disk (sector \(b.sector)); a file cannot share blocks with itself here. Regenerate the extents.")
       }
     }
+    let slots = Int(sorted.map(\.disk).max() ?? 0) + 1
+    var starts = [Int](repeating: byDisk.count, count: slots + 1)
+    for (position, index) in byDisk.enumerated().reversed() { starts[Int(sorted[index].disk)] = position }
+    for slot in stride(from: slots - 1, through: 0, by: -1) where starts[slot] > starts[slot + 1] { starts[slot] = starts[slot + 1] }
+    self.slotStarts = starts
     self.extents = sorted
     self.diskOrder = byDisk
     self.fileSize = fileSize
@@ -91,11 +105,24 @@ public struct FileExtentMap: Sendable, Hashable {
     public var extentsTouched: Int
   }
 
-  /// Maps the disk range `[sector, endSector)`; nil when it misses the file.
+  /// The disk slot of `device` (see `FileExtent.disk`), nil when the file has no byte there.
+  /// Traces without device numbers (CHEOPS CSV: 0:0) and maps without one are taken to be of
+  /// the first disk. A linear look at one to a few devices: no table per event.
   @inline(__always)
-  public func map(sector: UInt64, endSector: UInt64) -> Mapping? {
+  public func slot(of device: DeviceNumber) -> Int? {
+    guard let primary = self.device, device.raw != 0, device != primary else { return 0 }
+    for (index, other) in otherDevices.enumerated() where other == device { return index + 1 }
+    return nil
+  }
+
+  /// Every disk the file lies on, first `device`'s (empty when unknown).
+  public var devices: [DeviceNumber] { device.map { [$0] + otherDevices } ?? [] }
+
+  /// Maps the disk range `[sector, endSector)` of disk `slot`; nil when it misses the file.
+  @inline(__always)
+  public func map(sector: UInt64, endSector: UInt64, slot: Int = 0) -> Mapping? {
     var result: Mapping?
-    forEachPiece(sector: sector, endSector: endSector) { start, end in
+    forEachPiece(sector: sector, endSector: endSector, slot: slot) { start, end in
       if result == nil {
         result = Mapping(fileBytes: end - start, logicalStart: start, logicalEnd: end, extentsTouched: 1)
       } else {
@@ -110,17 +137,19 @@ public struct FileExtentMap: Sendable, Hashable {
   /// Calls `body` with each run of file bytes `[logicalStart, logicalEnd)` that the disk range
   /// `[sector, endSector)` covers, in disk order (an operation spanning extents has several).
   @inline(__always)
-  public func forEachPiece(sector: UInt64, endSector: UInt64, _ body: (UInt64, UInt64) -> Void) {
+  public func forEachPiece(sector: UInt64, endSector: UInt64, slot: Int = 0, _ body: (UInt64, UInt64) -> Void) {
+    guard slot + 1 < slotStarts.count else { return }
     let start = sector &* 512
     let end = endSector &* 512
-    var low = 0
-    var high = diskOrder.count
+    var low = slotStarts[slot]
+    let last = slotStarts[slot + 1]
+    var high = last
     while low < high {
       let mid = (low + high) >> 1
       if extents[diskOrder[mid]].diskByteEnd <= start { low = mid + 1 } else { high = mid }
     }
     var index = low
-    while index < diskOrder.count {
+    while index < last {
       let extent = extents[diskOrder[index]]
       if extent.diskByteStart >= end { break }
       let pieceStart = max(start, extent.diskByteStart)
@@ -132,7 +161,7 @@ public struct FileExtentMap: Sendable, Hashable {
     }
   }
 
-  /// The disk sector ranges `[start, end)` the file occupies, in disk order.
+  /// The disk sector ranges `[start, end)` the file occupies, in disk order (disk slot by slot).
   public var sectorRanges: [(start: UInt64, end: UInt64)] {
     diskOrder.map { let e = extents[$0]; return (e.sector, (e.diskByteEnd + 511) / 512) }
   }

@@ -1,8 +1,9 @@
-/// Accumulates the access-pattern figures of DESIGN.md over a stream of operations, in O(1)
+/// Accumulates the access-pattern figures of docs/metrics.md over a stream of operations, in O(1)
 /// per operation (plus the interval union for unique bytes).
 public struct AccessAnalyzer {
   public let filter: OperationFilter
-  public let windowNanoseconds: UInt64
+  /// How the peak-bandwidth window is chosen.
+  public let peakWindow: PeakWindow
 
   private var operations = 0
   private var bytes: UInt64 = 0
@@ -21,14 +22,16 @@ public struct AccessAnalyzer {
   private var firstIssue = UInt64.max
   private var lastCompletion: UInt64 = 0
   private var withCompletion = 0
+  private var repeatedDispatches = 0
+  private var repeatedDispatchBytes: UInt64 = 0
   private var errors = 0
   private var rejected = [Int](repeating: 0, count: OperationFilter.Rejection.allCases.count)
 
-  public init(filter: OperationFilter, windowNanoseconds: UInt64 = 1_000_000_000) {
+  public init(filter: OperationFilter, peakWindow: PeakWindow = .fromRunLength) {
     self.filter = filter
-    self.windowNanoseconds = windowNanoseconds
-    byCompletion = WindowedBytes(windowNanoseconds: windowNanoseconds)
-    byIssue = WindowedBytes(windowNanoseconds: windowNanoseconds)
+    self.peakWindow = peakWindow
+    byCompletion = WindowedBytes(peakWindow)
+    byIssue = WindowedBytes(peakWindow)
   }
 
   /// An operation that passed the filter, with what the analysis made of it.
@@ -64,13 +67,11 @@ public struct AccessAnalyzer {
     var counted = operation.bytes
     var mapping: FileExtentMap.Mapping?
     if let extents = filter.extents {
-      // Sectors are per disk: an operation on another disk is not in the file. Traces
-      // without device numbers (CHEOPS CSV: 0:0) are taken to be of the file's disk.
-      if let disk = extents.device, operation.device.raw != 0, operation.device != disk {
-        rejected[OperationFilter.Rejection.file.rawValue] += 1
-        return nil
-      }
-      guard let mapped = extents.map(sector: operation.sector, endSector: operation.endSector) else {
+      // Sectors are per disk: an operation on a disk the file is not on is not in the file.
+      // Traces without device numbers (CHEOPS CSV: 0:0) are taken to be of the file's disk.
+      guard let slot = extents.slot(of: operation.device),
+        let mapped = extents.map(sector: operation.sector, endSector: operation.endSector, slot: slot)
+      else {
         rejected[OperationFilter.Rejection.file.rawValue] += 1
         return nil
       }
@@ -91,6 +92,10 @@ public struct AccessAnalyzer {
     let mapping = admitted.mapping
     operations += 1
     bytes &+= counted
+    if operation.flags.contains(.repeatedDispatch) {
+      repeatedDispatches += 1
+      repeatedDispatchBytes &+= counted
+    }
     sizes.add(bytes: operation.bytes)
     physicalGaps.add(start: operation.sector, end: operation.endSector)
     if let mapping {
@@ -129,12 +134,20 @@ public struct AccessAnalyzer {
     return admitted
   }
 
+  /// A peak is never below the average (docs/metrics.md "Bandwidth"): when no window was
+  /// busier than the run as a whole (a run shorter than its window, or completions bunched at
+  /// its two ends), the average is the peak, and the flag says so.
+  static func atLeastAverage(_ peak: Double, _ average: Double?) -> (Double, Bool) {
+    guard let average, average > peak else { return (peak, false) }
+    return (average, true)
+  }
+
   /// The figures so far.
   public mutating func result() -> AccessFigures {
     let uniqueBytes = unique.coveredLength
     let fileSize = filter.extents?.contentSize
     let hasCompletions = withCompletion > 0
-    // Average: bytes over first issue to last completion (DESIGN.md); without completions
+    // Average: bytes over first issue to last completion (docs/metrics.md); without completions
     // (line counting modes, issue-only traces) over the span of the lines.
     let spanStart = firstIssue != UInt64.max ? firstIssue : firstTime
     let spanEnd = hasCompletions ? lastCompletion : lastTime
@@ -153,14 +166,30 @@ public struct AccessAnalyzer {
     figures.lastTimeNanoseconds = operations > 0 ? lastTime : nil
     figures.spanNanoseconds = span
     figures.averageBytesPerSecond = span > 0 ? Double(bytes) * 1e9 / Double(span) : nil
-    figures.windowNanoseconds = windowNanoseconds
-    figures.peakBytesPerSecond = hasCompletions ? byCompletion.peakBytesPerSecond : nil
-    figures.peakByIssueBytesPerSecond = firstIssue != UInt64.max ? byIssue.peakBytesPerSecond : nil
+    let (asked, reason) = peakWindow.window(forRun: span)
+    let window = byCompletion.effectiveWindow(asked)
+    figures.windowNanoseconds = window
+    figures.windowReason = reason
+    if hasCompletions {
+      let peak = Double(byCompletion.peakBytes(windowNanoseconds: window)) * 1e9 / Double(window)
+      let (shown, isAverage) = Self.atLeastAverage(peak, figures.averageBytesPerSecond)
+      figures.peakBytesPerSecond = shown
+      figures.peakIsAverage = isAverage
+    }
+    if firstIssue != UInt64.max {
+      let issueWindow = byIssue.effectiveWindow(asked)
+      let peak = Double(byIssue.peakBytes(windowNanoseconds: issueWindow)) * 1e9 / Double(issueWindow)
+      let (shown, isAverage) = Self.atLeastAverage(peak, figures.averageBytesPerSecond)
+      figures.peakByIssueBytesPerSecond = shown
+      figures.peakByIssueIsAverage = isAverage
+    }
     figures.bandwidthFromCompletions = hasCompletions
-    figures.completionSeries = hasCompletions ? byCompletion.series : nil
+    figures.completionSeries = hasCompletions ? byCompletion.series(windowNanoseconds: window) : nil
     figures.latency = LatencySummary(&issueToComplete)
     figures.queueLatency = LatencySummary(&queueToComplete)
     figures.errors = errors
+    figures.repeatedDispatches = repeatedDispatches
+    figures.repeatedDispatchBytes = repeatedDispatchBytes
     figures.rejected = Dictionary(uniqueKeysWithValues: OperationFilter.Rejection.allCases.map { ($0, rejected[$0.rawValue]) })
     return figures
   }
@@ -189,7 +218,7 @@ public struct LatencySummary: Sendable, Hashable {
   }
 }
 
-/// The figures of one analysis, as DESIGN.md defines them.
+/// The figures of one analysis, as docs/metrics.md defines them.
 public struct AccessFigures: Sendable {
   public var operations = 0
   /// Bytes of the operations (inside the file when filtered to one).
@@ -211,11 +240,19 @@ public struct AccessFigures: Sendable {
   /// First issue to last completion (or line span without completions).
   public var spanNanoseconds: UInt64 = 0
   public var averageBytesPerSecond: Double?
-  public var windowNanoseconds: UInt64 = 1_000_000_000
-  /// Largest bytes completed in one window, per second; nil without completions.
+  /// The peak-bandwidth window used.
+  public var windowNanoseconds: UInt64 = PeakWindow.longest
+  /// Why the window is what it is (given, or chosen from the run's length).
+  public var windowReason = PeakWindow.Reason.given
+  /// Largest bytes completed in one window, per second, and never below the average; nil
+  /// without completions.
   public var peakBytesPerSecond: Double?
+  /// No window was busier than the whole run: `peakBytesPerSecond` is the average.
+  public var peakIsAverage = false
   /// The same binned by issue time: the notebook's way, which overstates the peak.
   public var peakByIssueBytesPerSecond: Double?
+  /// No window of issues was busier than the whole run: the issue-time peak is the average.
+  public var peakByIssueIsAverage = false
   public var bandwidthFromCompletions = false
   /// Bytes completed per window, for plots.
   public var completionSeries: (originNanoseconds: UInt64, bytes: [UInt64])?
@@ -225,6 +262,10 @@ public struct AccessFigures: Sendable {
   public var queueLatency: LatencySummary?
   /// Operations that completed with an error.
   public var errors = 0
+  /// Of the operations, those flagged `.repeatedDispatch` (a trace without completions: a
+  /// dispatch of a sector dispatched shortly before, re-issue or re-read), and their bytes.
+  public var repeatedDispatches = 0
+  public var repeatedDispatchBytes: UInt64 = 0
   /// Operations left out, by the first rule they failed.
   public var rejected: [OperationFilter.Rejection: Int] = [:]
 

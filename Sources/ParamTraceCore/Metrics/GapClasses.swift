@@ -1,4 +1,4 @@
-/// Counts of the five gap classes (DESIGN.md): for consecutive operations a, b,
+/// Counts of the five gap classes (docs/metrics.md): for consecutive operations a, b,
 /// `gap = b.start - (a.start + a.length)` in 512-byte sectors.
 public struct GapClasses: Sendable, Hashable {
   /// gap == 0

@@ -1,4 +1,4 @@
-/// The size of the union of half-open intervals, for unique bytes (DESIGN.md lesson 4).
+/// The size of the union of half-open intervals, for unique bytes (docs/metrics.md lesson 4).
 ///
 /// New intervals collect in a buffer; when the buffer is as large as the merged list it is
 /// sorted and merged into it, so memory stays within twice the number of disjoint

@@ -1,4 +1,4 @@
-/// Which operations an analysis keeps (DESIGN.md lesson 2: process, file, direction).
+/// Which operations an analysis keeps (docs/metrics.md lesson 2: process, file, direction).
 public struct OperationFilter: Sendable, Hashable {
   /// The data direction to keep. Flushes and discards carry no data and never pass.
   public enum Direction: String, Sendable, CaseIterable {

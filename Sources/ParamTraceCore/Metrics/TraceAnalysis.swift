@@ -3,8 +3,11 @@ public struct AnalysisOptions: Sendable, Hashable {
   public var counting: CountingMode = .completion
   public var order: OperationOrder = .issue
   public var filter = OperationFilter()
-  /// Window for peak bandwidth, in nanoseconds (default 1 s).
-  public var windowNanoseconds: UInt64 = 1_000_000_000
+  /// In a trace without completions, how close a second dispatch of a sector must follow the
+  /// one before to be merged into it in the estimate (`--reissue-window-ms`).
+  public var reissueWindowNanoseconds: UInt64 = 20_000_000
+  /// Window for peak bandwidth: `--window`, or chosen from the run's length (default).
+  public var peakWindow = PeakWindow.fromRunLength
   /// Start of the decode phase on the trace's clock (`--decode-from`); operations issued
   /// before it belong to the load phase.
   public var decodeFromNanoseconds: UInt64?
@@ -36,7 +39,7 @@ public struct AnalysisOptions: Sendable, Hashable {
   public var splitsPhases: Bool { decodeFromNanoseconds != nil || decodeMarker != nil }
 }
 
-/// The load/decode split (DESIGN.md "Phases"): llama.cpp reads the whole model at load
+/// The load/decode split (docs/metrics.md "Phases"): llama.cpp reads the whole model at load
 /// (MAP_POPULATE); thrashing shows in decode.
 public struct PhaseSplit: Sendable {
   /// Where decode starts, on the trace's clock; nil when the marker never appeared.
@@ -78,7 +81,7 @@ public struct TraceAnalysis: Sendable {
     switch options.counting {
     case .completion:
       countedAtDispatch
-        ? "one operation per request, counted at dispatch less re-issues (the trace has no completions)"
+        ? "every dispatch is an operation, less re-issues after a requeue line (the trace has no completions)"
         : "one operation per request, counted at its completion"
     case .dispatch: "every D (issue) line is an operation; requeued requests count again (--counting dispatch)"
     case .naive: "every trace line with a sector is an operation (--counting naive, the notebook's first pipeline)"
@@ -109,10 +112,11 @@ public struct TraceAnalysisRun {
   public init(options: AnalysisOptions) {
     self.options = options
     assembler = RequestAssembler(mode: options.counting, order: options.order)
-    analyzer = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+    assembler.reissueWindowNanoseconds = options.reissueWindowNanoseconds
+    analyzer = AccessAnalyzer(filter: options.filter, peakWindow: options.peakWindow)
     if options.splitsPhases {
-      load = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
-      decode = AccessAnalyzer(filter: options.filter, windowNanoseconds: options.windowNanoseconds)
+      load = AccessAnalyzer(filter: options.filter, peakWindow: options.peakWindow)
+      decode = AccessAnalyzer(filter: options.filter, peakWindow: options.peakWindow)
     }
     if let model = options.model, options.filter.extents != nil {
       let window = options.readAroundWindowBytes ?? 0
@@ -193,7 +197,8 @@ public struct TraceAnalysisRun {
     let time = operation.issueOrderTime
     let phased = loadAttribution != nil
     let readahead = operation.flags.contains(.readahead)
-    extents.forEachPiece(sector: operation.sector, endSector: operation.endSector) { start, end in
+    guard let slot = extents.slot(of: operation.device) else { return }
+    extents.forEachPiece(sector: operation.sector, endSector: operation.endSector, slot: slot) { start, end in
       attribution!.add(pieceStart: start, pieceEnd: end, time: time, readahead: readahead)
       fileAttribution!.add(pieceStart: start, pieceEnd: end)
       if phased {
@@ -240,6 +245,24 @@ public struct TraceAnalysisRun {
     return analysis
   }
 
+  /// Why a trace without completions gives a range (docs/metrics.md "Traces without
+  /// completions").
+  static func withoutCompletionsWarning(_ analysis: TraceAnalysis) -> String {
+    let f = analysis.figures
+    let window = formatFixed(Double(analysis.options.reissueWindowNanoseconds) / 1e6, 0) + " ms"
+    var text =
+      "The trace has no completion lines: every dispatch was counted (\(HumanUnits.grouped(f.operations)) operations)"
+      + ", less those after a requeue line (\(HumanUnits.grouped(analysis.assembly.requeues)) requeues)."
+    if f.repeatedDispatches > 0 {
+      text +=
+        " \(HumanUnits.grouped(f.repeatedDispatches)) of them dispatch sectors dispatched within \(window) before, with no requeue line between:"
+        + " each is a re-issue after an unrecorded requeue or a genuine re-read, and the trace cannot tell which."
+        + " Merging them all gives \(HumanUnits.grouped(f.operations - f.repeatedDispatches)) operations and"
+        + " \(HumanUnits.bytes(f.bytes - f.repeatedDispatchBytes)); the true count lies between (--reissue-window-ms sets the window)."
+    }
+    return text + " Latency and completion bandwidth are unavailable."
+  }
+
   static func warnings(for analysis: TraceAnalysis) -> [String] {
     var warnings: [String] = []
     let counters = analysis.assembly
@@ -252,7 +275,7 @@ public struct TraceAnalysisRun {
         "The input holds \(formatFixed(perRequest, 2)) lines with a sector per request (Q, G, I, D, C, M, R …); \(note).")
     }
     if analysis.countedAtDispatch {
-      warnings.append("The trace has no completion lines: operations were counted at dispatch, less re-issues; latency and completion bandwidth are unavailable.")
+      warnings.append(Self.withoutCompletionsWarning(analysis))
     }
     if analysis.diagnostics.lostEvents > 0 {
       let intervals = analysis.diagnostics.lostIntervals
@@ -267,6 +290,14 @@ public struct TraceAnalysisRun {
             + shown.joined(separator: ", ") + (intervals.count > 5 ? ", …" : "")
             + ". Figures that include these intervals are incomplete (lost_intervals in the JSON); record with larger buffers.")
       }
+    }
+    if analysis.diagnostics.secondFormatLines > 0 {
+      let d = analysis.diagnostics
+      let formats = d.secondFormats.map(\.describedAsLines).joined(separator: ", ")
+      warnings.append(
+        "The input mixes formats: \(HumanUnits.grouped(d.secondFormatLines)) lines differ from the lines before them in their file (\(formats);"
+          + " first: \(d.firstSecondFormatLine.map { "\($0.source):\($0.line ?? 0)" } ?? "?")). They were decoded too; if two tracers ran at once,"
+          + " their requests are described twice. --strict makes this an error.")
     }
     if analysis.diagnostics.malformed > 0 {
       warnings.append(

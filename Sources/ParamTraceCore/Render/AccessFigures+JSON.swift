@@ -22,6 +22,9 @@ extension AccessFigures {
           ("peak_bytes_per_second", .optional(f.peakBytesPerSecond)),
           ("peak_by_issue_bytes_per_second", .optional(f.peakByIssueBytesPerSecond)),
           ("window_seconds", .double(Double(f.windowNanoseconds) / 1e9)),
+          ("window_rule", .string(f.windowReason.rawValue)),
+          ("peak_is_average", .bool(f.peakIsAverage)),
+          ("peak_by_issue_is_average", .bool(f.peakByIssueIsAverage)),
           ("span_ns", .number(f.spanNanoseconds)),
           ("from_completions", .bool(f.bandwidthFromCompletions)),
         ])

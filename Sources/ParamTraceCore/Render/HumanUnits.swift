@@ -1,4 +1,4 @@
-/// Human-readable numbers with labeled binary units (DESIGN.md: GiB/MiB in human output).
+/// Human-readable numbers with labeled binary units (docs/metrics.md: GiB/MiB in human output).
 public enum HumanUnits {
   /// `1,234,567`.
   public static func grouped<T: BinaryInteger>(_ value: T) -> String {

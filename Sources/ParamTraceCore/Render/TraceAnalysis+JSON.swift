@@ -1,6 +1,19 @@
 extension TraceAnalysis {
   /// The analysis as JSON. The keys documented in the README are stable; new keys may be
   /// added. Bytes are integers, times are nanoseconds, rates are bytes per second.
+  /// For a trace without completions: the operations and bytes if every repeated dispatch
+  /// within the re-issue window were a re-issue (the low end of the range); null otherwise.
+  var dispatchEstimateJSON: JSONValue {
+    guard countedAtDispatch else { return .null }
+    let f = figures
+    return .object([
+      ("reissue_window_ns", .number(options.reissueWindowNanoseconds)),
+      ("repeated_dispatches", .number(f.repeatedDispatches)),
+      ("operations", .number(f.operations - f.repeatedDispatches)),
+      ("bytes", .number(f.bytes - f.repeatedDispatchBytes)),
+    ])
+  }
+
   public var json: JSONValue {
     let f = figures
     var members: [(String, JSONValue)] = [
@@ -8,10 +21,13 @@ extension TraceAnalysis {
       ("counting", .string(countingName)),
       ("counting_rule", .string(countingRule)),
       ("counted_at_dispatch", .bool(countedAtDispatch)),
+      ("dispatch_estimate", dispatchEstimateJSON),
       ("order", .string(options.order.rawValue)),
     ] + f.jsonMembers + [
       ("lines_per_request", .optional(assembly.linesPerRequest)),
       ("malformed_lines", .number(diagnostics.malformed)),
+      ("second_format_lines", .number(diagnostics.secondFormatLines)),
+      ("second_formats", .array(diagnostics.secondFormats.map { .string($0.rawValue) })),
       ("lost_events", .number(diagnostics.lostEvents)),
       ("lost_intervals", lostIntervalsJSON),
       ("events", .number(assembly.events)),

@@ -8,8 +8,17 @@ extension TraceAnalysis {
     lines.append("Counting: \(countingRule); order: by \(options.order == .issue ? "first issue" : "completion") time")
     lines.append("Filter: \(filterDescription)")
     lines.append("")
-    lines.append(row("Operations:", HumanUnits.grouped(f.operations)))
+    lines.append(row(countedAtDispatch ? "Operations (every dispatch):" : "Operations:", HumanUnits.grouped(f.operations)))
     lines.append(row("Bytes:", "\(HumanUnits.bytes(f.bytes)) (\(HumanUnits.grouped(f.bytes)) B)"))
+    if countedAtDispatch {
+      // A trace without completions gives a range, not one count (see the warning).
+      let window = formatFixed(Double(options.reissueWindowNanoseconds) / 1e6, 0)
+      lines.append(
+        row(
+          "Estimate, repeats merged:",
+          "\(HumanUnits.grouped(f.operations - f.repeatedDispatches)) operations, \(HumanUnits.bytes(f.bytes - f.repeatedDispatchBytes))"
+            + " (if the \(HumanUnits.grouped(f.repeatedDispatches)) dispatches of a sector within \(window) ms of the one before were re-issues)"))
+    }
     var uniqueText = "\(HumanUnits.bytes(f.uniqueBytes))"
     if let coverage = f.coverage { uniqueText += " (\(formatFixed(coverage * 100, 1))% of the \(HumanUnits.bytes(f.fileSize ?? 0)) file)" }
     lines.append(row("Unique bytes:", uniqueText))
@@ -30,13 +39,19 @@ extension TraceAnalysis {
     let average = f.averageBytesPerSecond.map { "\(HumanUnits.rate($0)) over \(formatFixed(Double(f.spanNanoseconds) / 1e9, 3)) s" } ?? "n/a"
     lines.append(row("  Average:", average))
     let window = formatFixed(Double(f.windowNanoseconds) / 1e9, 3) + " s"
+    let why = Self.windowReason(f.windowReason)
     if let peak = f.peakBytesPerSecond {
-      var text = "\(HumanUnits.rate(peak)) (largest \(window) window of completions)"
-      if f.spanNanoseconds < f.windowNanoseconds { text += " [trace shorter than the window: use --window]" }
-      if let issuePeak = f.peakByIssueBytesPerSecond { text += "; by issue time \(HumanUnits.rate(issuePeak))" }
+      var text =
+        f.peakIsAverage
+        ? "\(HumanUnits.rate(peak)), the average: no \(window) window of completions (\(why)) was busier than the whole run"
+        : "\(HumanUnits.rate(peak)) (largest \(window) window of completions: \(why))"
+      if let issuePeak = f.peakByIssueBytesPerSecond {
+        text += "; by issue time \(HumanUnits.rate(issuePeak))\(f.peakByIssueIsAverage ? " (the average)" : "")"
+      }
       lines.append(row("  Peak:", text))
     } else if let issuePeak = f.peakByIssueBytesPerSecond {
-      lines.append(row("  Peak:", "\(HumanUnits.rate(issuePeak)) by issue time (\(window) window; no completions to bin)"))
+      let average = f.peakByIssueIsAverage ? ", the average" : ""
+      lines.append(row("  Peak:", "\(HumanUnits.rate(issuePeak)) by issue time\(average) (\(window) window: \(why); no completions to bin)"))
     }
     lines.append("")
     lines.append(latencyLine("Latency issue→complete (ms):", f.latency))
@@ -71,8 +86,12 @@ extension TraceAnalysis {
       return n == 0 ? nil : "\(reason.label) \(HumanUnits.grouped(n))"
     }
     lines.append(row("Filtered out:", rejected.isEmpty ? "none" : rejected.joined(separator: ", ")))
-    if diagnostics.malformed > 0 || diagnostics.lostEvents > 0 {
-      lines.append(row("Input problems:", "\(diagnostics.malformed) malformed, \(diagnostics.lostEvents) lost events"))
+    if diagnostics.malformed > 0 || diagnostics.lostEvents > 0 || diagnostics.secondFormatLines > 0 {
+      var problems = "\(diagnostics.malformed) malformed, \(diagnostics.lostEvents) lost events"
+      if diagnostics.secondFormatLines > 0 {
+        problems += ", \(HumanUnits.grouped(diagnostics.secondFormatLines)) lines of a second format (decoded)"
+      }
+      lines.append(row("Input problems:", problems))
     }
     if !warnings.isEmpty {
       lines.append("")
@@ -101,6 +120,16 @@ extension TraceAnalysis {
   }
 
   private func row(_ label: String, _ value: String) -> String { HumanUnits.padRight(label, 31) + value }
+
+  /// Why the peak window is what it is, in the summary's words.
+  static func windowReason(_ reason: PeakWindow.Reason) -> String {
+    switch reason {
+    case .given: "set by --window"
+    case .tenthOfRun: "a tenth of the run"
+    case .shortest: "the shortest, as the run lasted under 0.1 s"
+    case .longest: "the longest, as the run lasted over 10 s"
+    }
+  }
 
   private func gapTable(_ f: AccessFigures) -> [String] {
     let logical = f.logicalGaps

@@ -368,7 +368,7 @@ public struct ExperimentPlots: Sendable {
     var marks = [PlotMark("physical (disk sectors)", color: PlotPalette.load, .bars(percents(gaps)!, slot: 0, slots: logical == nil ? 1 : 2))]
     if let logical { marks.append(PlotMark("logical (file offsets)", color: PlotPalette.logical, .bars(logical, slot: 1, slots: 2))) }
     let caption =
-      "Share of the \(HumanUnits.grouped(Int(total))) gaps between consecutive operations, by class (DESIGN.md: gap = next start − previous end)"
+      "Share of the \(HumanUnits.grouped(Int(total))) gaps between consecutive operations, by class (docs/metrics.md: gap = next start − previous end)"
       + (logical == nil ? "; no extents, so no logical view." : "; logical gaps map both operations to file offsets first.")
     return Plot(
       id: plotID, title: title, caption: caption, x: PlotAxis(label: "gap class", lower: 0, upper: 0, format: .categories(names)),

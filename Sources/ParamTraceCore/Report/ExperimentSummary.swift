@@ -106,6 +106,12 @@ public struct ExperimentSummary: Sendable, Hashable {
   public var cliffVerdict: ThrashingCliff.Verdict?
   /// Events the tracer lost (the figures are incomplete when above 0).
   public var lostEvents: UInt64?
+  /// llama.cpp's load mode as the manifest recorded it (`load_mode.effective`).
+  public var loadMode: String?
+  /// Files of the model (a split GGUF or safetensors shards); nil for one file.
+  public var modelFiles: Int?
+  /// Mixture-of-experts figures of the decode passes (`tensors.experts`), nil for dense models.
+  public var experts: ExpertColumns?
   /// Warnings of the recording and of the analysis.
   public var warnings: [String] = []
 
@@ -208,6 +214,7 @@ public struct ExperimentSummary: Sendable, Hashable {
       pageCacheDeltaBytes = after - before
     }
     lostEvents = manifest[path: "trace", "lost_events"]?.uint64
+    loadMode = manifest[path: "load_mode", "effective"]?.string
     // The manifest's copy of the analysis figures, for a directory without analysis.json.
     if let copy = manifest["analysis"], !copy.isNull {
       operations = copy["operations"]?.int
@@ -270,6 +277,8 @@ public struct ExperimentSummary: Sendable, Hashable {
       }
     }
     if let lost = analysis["lost_events"]?.uint64 { lostEvents = max(lostEvents ?? 0, lost) }
+    if let files = analysis["files"]?.array, files.count > 1 { modelFiles = files.count }
+    if let json = analysis[path: "tensors", "experts"], !json.isNull { experts = ExpertColumns(json: json) }
     for warning in analysis["warnings"]?.array ?? [] {
       if let text = warning.string, !warnings.contains(text) { warnings.append(text) }
     }

@@ -79,6 +79,14 @@ public struct ReportField: Sendable {
     ReportField("request_size_median_bytes", .integer, measurement: true) { integer($0.requestSizeMedianBytes) },
     ReportField("request_size_p90_bytes", .integer, measurement: true) { integer($0.requestSizeP90Bytes) },
     ReportField("lost_events", .integer, measurement: true) { integer($0.lostEvents) },
+    ReportField("load_mode", .text) { text($0.loadMode) },
+    ReportField("model_files", .integer) { integer($0.modelFiles) },
+    ReportField("experts_per_layer_per_token", .real, measurement: true) { real($0.experts?.perLayerPerToken) },
+    ReportField("expert_reuse_pct", .real, measurement: true) { real($0.experts?.reusePercent) },
+    ReportField("hot10_expert_share_pct", .real, measurement: true) { real($0.experts?.hotTenPercent) },
+    ReportField("expert_bytes_per_token", .real, measurement: true) { real($0.experts?.expertBytesPerToken) },
+    ReportField("dense_bytes_per_token", .real, measurement: true) { real($0.experts?.denseBytesPerToken) },
+    ReportField("expert_readahead_pct", .real, measurement: true) { real($0.experts?.readaheadPercent) },
     ReportField("error", .text) { text($0.error) },
   ]
 

@@ -46,6 +46,7 @@ extension SummaryTable {
   /// repetitions, both again as median (min–max) per configuration.
   public var textTables: [TextTable] {
     var tables = [notebookTable, correctedTable]
+    if let modelTable { tables.append(modelTable) }
     if hasRepetitions { tables += [notebookGroupTable, correctedGroupTable] }
     return tables
   }
@@ -185,6 +186,43 @@ extension SummaryTable {
           row.requestSizeP90Bytes.map { HumanUnits.kibibytes(Double($0)) } ?? Self.absent,
           row.lostEvents.map { HumanUnits.grouped($0) } ?? Self.absent,
         ]
+      })
+  }
+
+  /// How each run loaded its model and, for mixtures of experts, what its tokens pulled:
+  /// only the columns some row has (a dense single-file model run shows its load mode alone).
+  private var modelTable: TextTable? {
+    let hasFiles = rows.contains { $0.modelFiles != nil }
+    let hasExperts = rows.contains { $0.experts != nil }
+    guard hasFiles || hasExperts || rows.contains(where: { $0.loadMode != nil }) else { return nil }
+    var headers = ["Experiment", "Load mode"]
+    var numeric = [false, false]
+    if hasFiles {
+      headers.append("Model files")
+      numeric.append(true)
+    }
+    let perToken = BinaryUnit(for: rows.flatMap { [$0.experts?.expertBytesPerToken, $0.experts?.denseBytesPerToken].compactMap { $0 } })
+    if hasExperts {
+      headers += [
+        "Experts per layer per token", "Reused from the token before %", "Ten hottest experts' share %",
+        "Expert bytes per token (\(perToken.name))", "Dense bytes per token (\(perToken.name))", "Expert bytes by readahead %",
+      ]
+      numeric += [true, true, true, true, true, true]
+    }
+    return TextTable(
+      title: "Model and load mode", headers: headers, numeric: numeric,
+      rows: rows.map { row in
+        var cells = [row.experiment, row.loadMode ?? Self.absent]
+        if hasFiles { cells.append(row.modelFiles.map { "\($0)" } ?? "1") }
+        if hasExperts {
+          let experts = row.experts
+          cells += [
+            Self.fixed(experts?.perLayerPerToken, 2), Self.fixed(experts?.reusePercent, 1), Self.fixed(experts?.hotTenPercent, 1),
+            experts?.expertBytesPerToken.map { perToken.format($0) } ?? Self.absent,
+            experts?.denseBytesPerToken.map { perToken.format($0) } ?? Self.absent, Self.fixed(experts?.readaheadPercent, 1),
+          ]
+        }
+        return cells
       })
   }
 

@@ -24,19 +24,28 @@ extension TracePlotData {
     return (options, setup)
   }
 
-  /// The file's extent map from manifest.model: extents as [logical_offset, sector, length],
-  /// the file's size, and the traced disk; nil without them.
+  /// The file's extent map from manifest.model: extents as [logical_offset, sector, length]
+  /// (and the disk's index in `devices` for a model on several disks), the file's size (the
+  /// address space of a model in several files), and the traced disk; nil without them.
   public static func extentMap(_ manifest: ParsedJSON) -> FileExtentMap? {
-    guard let model = manifest["model"], let size = model["size_bytes"]?.uint64, let rows = model["extents"]?.array, !rows.isEmpty else {
+    guard let model = manifest["model"], let contentSize = model["size_bytes"]?.uint64, let rows = model["extents"]?.array, !rows.isEmpty
+    else {
       return nil
     }
     var extents: [FileExtent] = []
     for row in rows {
       guard let fields = row.array, fields.count >= 3, let offset = fields[0].uint64, let sector = fields[1].uint64, let length = fields[2].uint64
       else { return nil }
-      extents.append(FileExtent(logicalOffset: offset, sector: sector, length: length))
+      let disk = fields.count >= 4 ? fields[3].uint64.flatMap { UInt8(exactly: $0) } : 0
+      guard let disk else { return nil }
+      extents.append(FileExtent(logicalOffset: offset, sector: sector, length: length, disk: disk))
     }
-    let device = manifest[path: "environment", "traced_disk"]?.string.flatMap(DeviceNumber.init(parsing:))
-    return try? FileExtentMap(extents: extents, fileSize: size, path: model["path"]?.string, device: device)
+    let devices = (model["devices"]?.array ?? []).compactMap { $0.string.flatMap(DeviceNumber.init(parsing:)) }
+    let device = devices.first ?? manifest[path: "environment", "traced_disk"]?.string.flatMap(DeviceNumber.init(parsing:))
+    let size = model["address_space_bytes"]?.uint64 ?? contentSize
+    guard var map = try? FileExtentMap(extents: extents, fileSize: size, path: model["path"]?.string, device: device) else { return nil }
+    map.contentSize = contentSize
+    map.otherDevices = Array(devices.dropFirst())
+    return map
   }
 }

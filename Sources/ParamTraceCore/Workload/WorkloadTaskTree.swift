@@ -1,4 +1,4 @@
-/// The workload's tasks, built from the trace's own task events (DESIGN.md lesson 9): the root
+/// The workload's tasks, built from the trace's own task events (docs/metrics.md lesson 9): the root
 /// tasks, and every thread and process they or their descendants created, however short-lived,
 /// with the names they had.
 ///

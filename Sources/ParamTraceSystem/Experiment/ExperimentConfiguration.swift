@@ -34,8 +34,8 @@ public struct ExperimentConfiguration: Sendable {
   public var executablePath: String
   /// The tool's version, written into the manifest.
   public var toolVersion: String
-  /// Window for peak bandwidth in the analysis.
-  public var windowNanoseconds: UInt64 = 1_000_000_000
+  /// Window for peak bandwidth in the analysis: `--window`, or chosen from the run's length.
+  public var peakWindow = PeakWindow.fromRunLength
 
   public init(command: [String], outputDirectory: String, executablePath: String, toolVersion: String) {
     self.command = command

@@ -17,7 +17,7 @@ public struct ExperimentOutcome: Sendable {
   public var budgetPressure: BudgetPressure?
 }
 
-/// Runs one experiment (DESIGN.md "Experiments"): checks everything first, starts cold,
+/// Runs one experiment (docs/record.md): checks everything first, starts cold,
 /// sets the memory budget and verifies it, traces the disk that holds the model, runs the
 /// workload, measures it, tears everything down (also on error and on Ctrl-C), analyzes the
 /// trace with the model's extents and the workload's threads as filters, and writes the
@@ -43,6 +43,10 @@ public enum ExperimentRecorder {
     // Everything that can be checked is checked before anything changes on the machine:
     // tracefs and the disk's events (the recorder's preflight), the lock's safety margin.
     var traceConfiguration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory)
+    traceConfiguration.extraDisks = modelExtents?.map.otherDevices ?? []
+    if !traceConfiguration.extraDisks.isEmpty {
+      log("the model's files lie on \(1 + traceConfiguration.extraDisks.count) disks: tracing \(([disk] + traceConfiguration.extraDisks).map(\.description).joined(separator: ", "))")
+    }
     traceConfiguration.actions = configuration.actions
     traceConfiguration.drain = configuration.drain
     var bufferChoice: TraceBufferSizing.Choice?
@@ -52,6 +56,7 @@ public enum ExperimentRecorder {
       let available = (try? ProcMemorySnapshot.take())?.meminfo["MemAvailable"].map { $0 }
       let choice = TraceBufferSizing.choose(diskName: name, cpus: ExperimentEnvironment.cpuCount(), memAvailableBytes: available)
       traceConfiguration.bufferKiBPerCPU = choice.kibPerCPU
+      if configuration.actions == .tracepoints, configuration.drain == .raw { traceConfiguration.ringGrowthCapKiB = choice.growthCapKiB }
       bufferChoice = choice
     }
     let tracer = try TraceRecorder(traceConfiguration)
@@ -105,7 +110,7 @@ public enum ExperimentRecorder {
     let recorderUsageBefore = RecorderCPU.now()
     try tracer.start()
     try? tracer.mark("paramtrace workload start")
-    log("tracing \(disk) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
+    log("tracing \(([disk] + traceConfiguration.extraDisks).map(\.description).joined(separator: " and ")) (\(configuration.actions == .full ? "blk tracer" : "tracepoints, \(configuration.drain.rawValue) drain")); running: \(configuration.command.joined(separator: " "))")
 
     // Workload.
     let workload = WorkloadProcess(
@@ -113,17 +118,27 @@ public enum ExperimentRecorder {
       outputPath: directory + "/workload.out", echo: configuration.verbose)
     var interrupted = paramtrace_stop_signal() != 0
     var result: WorkloadResult?
+    var recorderUsageAtWorkloadStart: RecorderCPU?
+    var recorderUsageAtWorkloadEnd: RecorderCPU?
     if !interrupted {
       try workload.start()
+      recorderUsageAtWorkloadStart = RecorderCPU.now()
       // With the trace's task events following the workload, /proc is looked at once a
       // second only (mappings, and a cross-check), not 20 times.
       let pollSeconds = tracer.taskEvents.isEmpty ? 0.05 : 1.0
-      let status = RecordingStatusLine.wanted(forced: configuration.progress) ? RecordingStatusLine(diskName: tracer.diskName) : nil
+      var status: RecordingStatusLine?
+      if RecordingStatusLine.wanted(forced: configuration.progress) {
+        let tally = tracer.rawFiles.flatMap { files in
+          modelExtents.flatMap { ModelReadTally(stem: files.stem, cpus: files.cpus, extents: $0.map) }
+        }
+        status = RecordingStatusLine(diskName: tracer.diskName, model: tally)
+      }
       result = workload.wait(
         pollSeconds: pollSeconds, tickSeconds: status == nil ? nil : 0.5,
         tick: {
           if let status, let progress = tracer.progress { status.update(lostEvents: progress.lostEvents, traceBytes: progress.traceBytes) }
         }, shouldStop: { paramtrace_stop_signal() != 0 })
+      recorderUsageAtWorkloadEnd = RecorderCPU.now()
       status?.finish()
       interrupted = paramtrace_stop_signal() != 0
     }
@@ -137,6 +152,9 @@ public enum ExperimentRecorder {
     }
     var recording = try tracer.stop()
     recording.recorderCPU = RecorderCPU.now().since(recorderUsageBefore)
+    if let start = recorderUsageAtWorkloadStart, let end = recorderUsageAtWorkloadEnd {
+      recording.recorderCPUDuringWorkload = end.since(start)
+    }
     recording.bufferKiBPerCPU = traceConfiguration.bufferKiBPerCPU
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
@@ -163,7 +181,7 @@ public enum ExperimentRecorder {
     var fileOnly: AccessFigures?
     if let result {
       var options = AnalysisOptions()
-      options.windowNanoseconds = configuration.windowNanoseconds
+      options.peakWindow = configuration.peakWindow
       options.filter.extents = modelExtents?.map
       // The owner filter: the workload's task tree from the trace's task events (every
       // thread and child, however short-lived), else the tasks /proc polling saw.

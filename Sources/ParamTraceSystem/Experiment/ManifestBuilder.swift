@@ -83,12 +83,22 @@ enum ManifestBuilder {
     members.append(("source", source.map { JSONValue.string($0) } ?? .null))
     members.append(("size_bytes", .optional(modelExtents?.map.contentSize)))
     members.append(("extent_count", .optional(modelExtents?.map.extents.count)))
+    // A model in several files has an address space with page-aligned gaps between files
+    // (the extents' logical offsets are in it), and may lie on several disks: then each extent
+    // has a fourth column, its disk's index in `devices`.
+    members.append(("address_space_bytes", .optional(modelExtents?.map.fileSize)))
+    members.append(("devices", .array((modelExtents?.map.devices ?? []).map { .string($0.description) })))
     var extents = JSONValue.null
+    let several = !(modelExtents?.map.otherDevices.isEmpty ?? true)
     if let map = modelExtents?.map {
-      extents = .array(map.extents.map { JSONValue.array([.number($0.logicalOffset), .number($0.sector), .number($0.length)]) })
+      extents = .array(
+        map.extents.map { extent in
+          JSONValue.array(
+            [.number(extent.logicalOffset), .number(extent.sector), .number(extent.length)] + (several ? [.number(Int(extent.disk))] : []))
+        })
     }
     members.append(("extents", extents))
-    members.append(("extent_columns", .array(["logical_offset", "sector", "length"].map { JSONValue.string($0) })))
+    members.append(("extent_columns", .array((["logical_offset", "sector", "length"] + (several ? ["disk"] : [])).map { JSONValue.string($0) })))
     return .object(members)
   }
 
@@ -106,25 +116,35 @@ enum ManifestBuilder {
     members.append(("buffer_reason", recording.bufferReason.map { JSONValue.string($0) } ?? .null))
     members.append(
       (
+        "buffer_growth",
+        .array(
+          recording.ringGrowth.map { resize in
+            .object([
+              ("at_seconds", .double(resize.atSeconds)), ("from_kib", .number(resize.fromKiB)), ("to_kib", .number(resize.toKiB)),
+              ("ring_bytes_per_second_per_cpu", .double(resize.bytesPerSecondPerCPU)),
+            ])
+          })
+      ))
+    members.append(
+      (
         "lost_by_cpu",
         .object(
           recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in ("cpu\(cpu)", .number(TraceRingStats(fields: stats).lost)) })
       ))
-    members.append(
-      (
-        "recorder_cpu",
-        recording.recorderCPU.map { cpu in
-          .object([
-            ("user_seconds", .double(cpu.userSeconds)), ("system_seconds", .double(cpu.systemSeconds)),
-            ("wall_seconds", .double(cpu.wallSeconds)), ("share_of_one_core", .double(cpu.shareOfOneCore)),
-          ])
-        } ?? .null
-      ))
+    members.append(("recorder_cpu", recording.recorderCPU.map(cpuJSON) ?? .null))
+    members.append(("recorder_cpu_during_workload", recording.recorderCPUDuringWorkload.map(cpuJSON) ?? .null))
     members.append(("instance", .string(recording.instance)))
     members.append(("lost_events", .number(recording.lostEvents)))
     members.append(("bytes_written", .number(recording.bytesWritten)))
     members.append(("per_cpu_stats", .object(perCPU)))
     return .object(members)
+  }
+
+  static func cpuJSON(_ cpu: RecorderCPU) -> JSONValue {
+    .object([
+      ("user_seconds", .double(cpu.userSeconds)), ("system_seconds", .double(cpu.systemSeconds)),
+      ("wall_seconds", .double(cpu.wallSeconds)), ("share_of_one_core", .double(cpu.shareOfOneCore)),
+    ])
   }
 
   static func workloadJSON(_ result: WorkloadResult?) -> JSONValue {

@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// Why a memory budget (a cgroup limit, an mlock'ed hog) or a page-cache operation could not
-/// be set up or verified: what happened, where, and what to do (DESIGN.md lesson 6).
+/// be set up or verified: what happened, where, and what to do (docs/metrics.md lesson 6).
 public struct MemoryBudgetError: Error, Sendable, CustomStringConvertible {
   /// What went wrong.
   public enum Reason: Sendable {

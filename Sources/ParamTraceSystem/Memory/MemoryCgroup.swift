@@ -9,7 +9,7 @@ import SystemPackage
 #endif
 
 /// A memory cgroup that limits one workload's memory, page cache included: the preferred way
-/// to set a memory budget (DESIGN.md "Experiments"), since it limits the workload only.
+/// to set a memory budget (docs/record.md), since it limits the workload only.
 ///
 /// It is created at `<root>/paramtrace-<pid>-<name>` and limited with
 /// `memory.limit_in_bytes` (v1) or `memory.max` (v2). The limit is read back: the kernel

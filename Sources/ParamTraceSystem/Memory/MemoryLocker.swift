@@ -11,7 +11,7 @@ import SystemPackage
 /// The notebook's `mem_locker`, done right: a helper process (`paramtrace __lock-memory
 /// BYTES`, see `MemoryLockHelper`) mlocks memory so that less is left for the workload, and
 /// the lock is verified through the helper's `VmLck` (the notebook's 29 GB lock failed
-/// silently; DESIGN.md lesson 6).
+/// silently; docs/metrics.md lesson 6).
 ///
 /// Safety: a lock is refused before anything is spawned when it would leave less than the
 /// safety margin of available memory, `max(1 GiB, 10 % of MemTotal)`, unless `force`; even with

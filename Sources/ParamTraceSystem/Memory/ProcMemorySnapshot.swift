@@ -1,5 +1,5 @@
 /// `/proc/meminfo` and `/proc/vmstat` at one moment, for the page-cache and paging deltas of a
-/// run (DESIGN.md lesson 7: the page-cache delta alone is a weak signal).
+/// run (docs/metrics.md lesson 7: the page-cache delta alone is a weak signal).
 public struct ProcMemorySnapshot: Sendable {
   /// `/proc/meminfo` in bytes (`MemTotal`, `MemAvailable`, `Cached`, …); the few lines without
   /// a `kB` unit (`HugePages_Total`, …) are counts, as the kernel prints them.

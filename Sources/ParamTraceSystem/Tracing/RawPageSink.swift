@@ -5,7 +5,7 @@ import ParamTraceCore
 #endif
 
 /// Writes the ring-buffer pages one CPU's `trace_pipe_raw` hands out to one file, as they
-/// are (DESIGN.md lesson 11: the kernel formats nothing, the drain parses nothing), in large
+/// are (docs/metrics.md lesson 11: the kernel formats nothing, the drain parses nothing), in large
 /// writes. Each read returns one whole page; the file is a sequence of pages.
 final class RawPageSink: TraceDrainSink {
   static let capacity = 4 << 20

@@ -5,21 +5,25 @@ import ParamTraceCore
 #endif
 
 /// The one status line `record` keeps refreshed on a terminal while the workload runs:
-/// elapsed time, read requests and MiB the traced disk completed so far (from
-/// `/sys/block/DEV/stat`, which costs nothing per event: the trace itself is not parsed while
-/// recording), the current read rate, events lost so far (the rings' counters) and the trace's
-/// size on disk.
+/// elapsed time, read requests and MiB of the model completed so far (a `ModelReadTally` of
+/// the raw pages already written: the drains themselves parse nothing), the current rate,
+/// events lost so far (the rings' counters) and the trace's size on disk. Without a raw
+/// recording or a known model, the disk's own counters (`/sys/block/DEV/stat`) stand in, and
+/// the line says "from the disk".
 final class RecordingStatusLine {
   private let statPath: String
   private let started = MonotonicClock.nanoseconds()
   private let first: (requests: UInt64, sectors: UInt64)
   private var last: (time: UInt64, sectors: UInt64)
   private var shown = false
+  private let model: ModelReadTally?
+  private var lastModelBytes: UInt64 = 0
 
-  init(diskName: String) {
+  init(diskName: String, model: ModelReadTally? = nil) {
     statPath = "/sys/block/\(diskName)/stat"
     first = Self.reads(statPath)
     last = (started, first.sectors)
+    self.model = model
   }
 
   /// Whether to show it: on a terminal, or when asked for (`--progress`).
@@ -28,12 +32,25 @@ final class RecordingStatusLine {
   /// Redraws the line.
   func update(lostEvents: Int, traceBytes: Int) {
     let now = MonotonicClock.nanoseconds()
-    let reads = Self.reads(statPath)
-    let rate = Double((reads.sectors &- last.sectors) * 512) / max(Double(now &- last.time) / 1e9, 1e-3)
-    last = (now, reads.sectors)
+    let seconds = max(Double(now &- last.time) / 1e9, 1e-3)
+    var readsText: String
+    if let model {
+      let totals = model.update()
+      let rate = Double(totals.bytes &- lastModelBytes) / seconds
+      lastModelBytes = totals.bytes
+      last = (now, 0)
+      readsText =
+        "\(HumanUnits.grouped(Int(totals.requests))) reads, \(HumanUnits.bytes(totals.bytes)) of the model · \(HumanUnits.rate(rate))"
+    } else {
+      let reads = Self.reads(statPath)
+      let rate = Double((reads.sectors &- last.sectors) * 512) / seconds
+      last = (now, reads.sectors)
+      readsText =
+        "\(HumanUnits.grouped(Int(reads.requests &- first.requests))) reads, "
+        + "\(HumanUnits.bytes((reads.sectors &- first.sectors) * 512)) from the disk · \(HumanUnits.rate(rate))"
+    }
     let text =
-      "recording \(formatFixed(Double(now &- started) / 1e9, 1)) s · \(HumanUnits.grouped(Int(reads.requests &- first.requests))) reads, "
-      + "\(HumanUnits.bytes((reads.sectors &- first.sectors) * 512)) from the disk · \(HumanUnits.rate(rate)) · "
+      "recording \(formatFixed(Double(now &- started) / 1e9, 1)) s · \(readsText) · "
       + "\(HumanUnits.grouped(lostEvents)) lost · trace \(HumanUnits.bytes(UInt64(traceBytes)))"
     // \r and clear to the end of the line: one line, redrawn in place.
     let line = "\r\(text)\u{1B}[K"

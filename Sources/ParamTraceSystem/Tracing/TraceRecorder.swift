@@ -7,7 +7,7 @@ import SystemPackage
   import Glibc
 #endif
 
-/// Records the block I/O of one disk through tracefs while a workload runs (DESIGN.md
+/// Records the block I/O of one disk through tracefs while a workload runs (docs/metrics.md
 /// "Recording", spec §3), without blktrace.
 ///
 /// - `.tracepoints`: a private instance `instances/paramtrace-PID[-N]` with the block
@@ -42,7 +42,7 @@ public final class TraceRecorder: @unchecked Sendable {
   static let optionalEvents = ["block_bio_backmerge", "block_bio_frontmerge", "block_split", "block_rq_merge"]
   /// The scheduler's task events (spec §12), `SUBSYSTEM/NAME`: they name parent and child of
   /// every thread and process created, so the analysis knows the workload's tasks however
-  /// short-lived (DESIGN.md lesson 9). They fire at task rate, not I/O rate, and cannot be
+  /// short-lived (docs/metrics.md lesson 9). They fire at task rate, not I/O rate, and cannot be
   /// filtered by device; the ones this kernel has are enabled.
   static let taskEventNames = [
     "task/task_newtask", "sched/sched_process_fork", "sched/sched_process_exec", "sched/sched_process_exit",
@@ -79,6 +79,8 @@ public final class TraceRecorder: @unchecked Sendable {
     var moreDrains: [TraceDrain] = []
     /// The tracepoints are drained as raw pages (else as text).
     var rawDrain = false
+    /// `.raw` without `--buffer-kib`: grows the rings once the rate is known.
+    var ringGrowth: RingGrowth?
     /// `.full`: the private instance that records the task events beside the `blk` tracer.
     var taskInstancePath: String?
     var taskDrain: TraceDrain?
@@ -112,6 +114,19 @@ public final class TraceRecorder: @unchecked Sendable {
       throw TraceRecorderError(.notWholeDisk(configuration.disk, disk: location.disk), path: "/sys/dev/block/\(configuration.disk)")
     }
     diskName = location.diskName ?? "\(configuration.disk)"
+    for extra in configuration.extraDisks {
+      let other: BlockDeviceLocation
+      do { other = try BlockDeviceSysfs.locate(extra) } catch {
+        throw TraceRecorderError(.diskUnknown(extra, error.description), path: "/sys/dev/block/\(extra)")
+      }
+      guard !other.isPartition else { throw TraceRecorderError(.notWholeDisk(extra, disk: other.disk), path: "/sys/dev/block/\(extra)") }
+    }
+    if configuration.actions == .full, !configuration.extraDisks.isEmpty {
+      throw TraceRecorderError(
+        .misuse(
+          "the model lies on \(1 + configuration.extraDisks.count) disks, and `--actions full` (the blk tracer) records one disk here; record it with the default tracepoints, which trace every disk the model is on"
+        ), path: "")
+    }
 
     let eventsDirectory = tracefs.path("events/block")
     let missing = Self.requiredEvents.filter { !Tracefs.exists("\(eventsDirectory)/\($0)/enable") }
@@ -246,11 +261,18 @@ public final class TraceRecorder: @unchecked Sendable {
         let instance = state.instanceName ?? Self.topLevelInstanceName
         let before = state.statsBefore
         let rawDrain = state.rawDrain
+        let growth = state.ringGrowth
         teardownLocked(&state)
         state.phase = .tornDown
         if let failure { throw failure }
         var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance, rawDrain: rawDrain)
         result.taskEvents = taskEvents
+        if let growth {
+          result.ringGrowth = growth.decisions.map {
+            TraceRecordingResult.RingResize(atSeconds: $0.atSeconds, fromKiB: $0.fromKiB, toKiB: $0.toKiB, bytesPerSecondPerCPU: $0.bytesPerSecondPerCPU)
+          }
+          if let problem = growth.failure { result.warnings.append("the trace rings could not be grown for the rate seen: \(problem)") }
+        }
         if let taskSummary {
           result.taskFile = taskSummary.files.first
           result.lostTaskEvents = taskLost
@@ -293,6 +315,15 @@ public final class TraceRecorder: @unchecked Sendable {
       let lost = TraceRingStats.growth(from: state.statsBefore, to: after).lost
       let bytes = ([drain] + state.moreDrains).reduce(0) { $0 + $1.bytesWrittenSoFar }
       return (lost, bytes)
+    }
+  }
+
+  /// A raw recording's file stem and CPUs once started (nil for text and `.full`), for a
+  /// status line that decodes what the drains have written.
+  public var rawFiles: (stem: String, cpus: [Int])? {
+    session.withLock { state in
+      guard state.rawDrain, let path = state.instancePath else { return nil }
+      return (configuration.outputDirectory + "/" + Self.rawStem, Tracefs.cpus(in: path))
     }
   }
 
@@ -359,7 +390,8 @@ public final class TraceRecorder: @unchecked Sendable {
   private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
     let (name, directory) = try makeInstance(bufferKiB: configuration.bufferKiBPerCPU) { state.instancePath = $0 }
     state.instanceName = name
-    let filter = "dev == 0x" + String(configuration.disk.raw, radix: 16)
+    // Every disk the model lies on (usually one): `dev == A || dev == B`.
+    let filter = ([configuration.disk] + configuration.extraDisks).map { "dev == 0x" + String($0.raw, radix: 16) }.joined(separator: " || ")
     for event in events {
       try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
       try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
@@ -396,10 +428,15 @@ public final class TraceRecorder: @unchecked Sendable {
     if Tracefs.exists(directory + "/buffer_percent") { try Tracefs.write("25", to: directory + "/buffer_percent") }
     let cpus = Tracefs.cpus(in: directory)
     guard !cpus.isEmpty else { throw TraceRecorderError(.misuse("no per_cpu directories in \(directory)"), path: directory) }
-    for cpu in cpus {
+    let growth = configuration.ringGrowthCapKiB.map {
+      RingGrowth(sizeFile: directory + "/buffer_size_kb", cpus: cpus.count, startKiB: configuration.bufferKiBPerCPU, capKiB: $0)
+    }
+    state.ringGrowth = growth
+    for (slot, cpu) in cpus.enumerated() {
       let sink = try RawPageSink(path: "\(stem).cpu\(cpu)", pageSize: pageSize)
       let drain = try TraceDrain(
         pipePath: "\(directory)/per_cpu/cpu\(cpu)/trace_pipe_raw", sink: sink, ringBytes: configuration.bufferKiBPerCPU << 10)
+      if let growth { drain.afterPass = { bytes in growth.observe(slot: slot, bytes: bytes) } }
       if state.drain == nil { state.drain = drain } else { state.moreDrains.append(drain) }
     }
   }

@@ -27,6 +27,9 @@ public struct TraceRecorderConfiguration: Sendable {
   /// The whole disk to trace, `major << 20 | minor` as traces carry it (not a partition:
   /// request events carry the whole disk's number and absolute sectors).
   public var disk: DeviceNumber
+  /// More whole disks to trace with `disk` (`.tracepoints` only): a model whose files lie on
+  /// several disks.
+  public var extraDisks: [DeviceNumber] = []
   /// Tracepoints (default) or the full `blk` tracer.
   public var actions: TraceActions = .tracepoints
   /// Ring-buffer size per CPU, in KiB (tracefs `buffer_size_kb`; the kernel rounds to pages).
@@ -39,6 +42,10 @@ public struct TraceRecorderConfiguration: Sendable {
   /// thread being starved by a workload that saturates every CPU or stalled on its own disk
   /// write. Smaller buffers lose events under such stalls (reported, never hidden).
   public var bufferKiBPerCPU: Int = 16384
+  /// With a raw drain: grow the rings up to this many KiB per CPU when the rate seen in the
+  /// first seconds needs more than `bufferKiBPerCPU` (`RingGrowth`); nil keeps the size fixed
+  /// (as `--buffer-kib` asks).
+  public var ringGrowthCapKiB: Int?
   /// Raw pages (default) or text, for `.tracepoints`.
   public var drain: TraceDrainKind = .raw
   /// Also record the scheduler's task events (fork, exec, exit, newtask, rename), so the

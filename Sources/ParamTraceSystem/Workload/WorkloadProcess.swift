@@ -102,7 +102,7 @@ public final class WorkloadProcess: @unchecked Sendable {
   /// `pollSeconds`. Between looks it sleeps on the process's pidfd, so it wakes when the
   /// workload exits or a stop signal arrives, not on a timer: with the trace's task events
   /// doing the following, pass a long interval and the recorder stays out of the workload's
-  /// way (DESIGN.md lesson 9). `shouldStop` is asked at every wake-up; when it says yes the
+  /// way (docs/metrics.md lesson 9). `shouldStop` is asked at every wake-up; when it says yes the
   /// workload is terminated.
   public func wait(
     pollSeconds: Double = 0.05, tickSeconds: Double? = nil, tick: () -> Void = {}, shouldStop: () -> Bool = { false }
