@@ -103,7 +103,7 @@ struct ExportCommand: ParsableCommand {
       var line = "paramtrace: wrote \(perfetto): \(HumanUnits.grouped(result.perfettoRequests)) requests"
       if let cut = result.perfettoCutTime {
         line +=
-          ", the first \(HumanUnits.grouped(limit)) of \(HumanUnits.grouped(result.perfettoRequests + result.perfettoLeftOut)) (up to \(seconds(cut)) of \(seconds(result.lastIssue))): cut a window with --from/--to, or raise --limit"
+          ", the first \(HumanUnits.grouped(limit)) of \(HumanUnits.grouped(result.perfettoRequests + result.perfettoLeftOut)) (up to \(seconds(cut)) of \(seconds(result.lastIssue)) into the trace): cut a window with --from/--to (seconds on the trace's clock: the cut is at \(formatFixed(Double(cut) / 1e9, 6))), or raise --limit"
       }
       printError(line + ". Open it in ui.perfetto.dev.")
     }
