@@ -70,6 +70,14 @@ public struct TextFileWriter {
     }
   }
 
+  /// Writes bytes as they are (text already encoded, as the exporters make it).
+  public mutating func write(bytes: [UInt8]) throws {
+    guard let fd, !bytes.isEmpty else { return }
+    do { _ = try bytes.withUnsafeBytes { try fd.writeAll($0) } } catch let errno as Errno {
+      throw FileAccessError("write", path, errno)
+    }
+  }
+
   public mutating func close() throws {
     guard let fd else { return }
     self.fd = nil

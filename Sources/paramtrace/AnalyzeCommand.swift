@@ -30,63 +30,10 @@ struct AnalyzeCommand: ParsableCommand {
   @Argument(help: "Trace files; NAME opens NAME.blktrace.0, .1, …; '-' is standard input.")
   var inputs: [String]
 
-  @Option(help: "Input format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
-  var format: TraceFormat?
-
-  @Option(help: "completion (default: one operation per request), dispatch (every D line) or naive (every line).")
-  var counting: CountingMode = .completion
-
   @Option(help: "Order operations by first 'issue' time (default) or by 'completion' time (as bcc's biopattern).")
   var order: OperationOrder = .issue
 
-  @Option(name: .customLong("pid"), help: "Keep operations owned by this pid (repeatable).")
-  var pids: [Int32] = []
-
-  @Option(
-    name: .customLong("read-around-kb"),
-    help: "The largest read one page fault makes around itself, in KiB (2 × the disk's read_ahead_kb when the reader used POSIX_FADV_SEQUENTIAL, as llama.cpp does; record fills it in): with --model, shorter runs into the block stored next in the file count as read-around, not as steps of the read order.")
-  var readAroundKiB: Int?
-
-  @Option(
-    name: .customLong("task-tree"),
-    help: "Keep operations owned by this pid or any thread or process it created, from the trace's task events (fork, exit…; record writes them). Lists every task with what it read. Repeatable.")
-  var taskTreeRoots: [Int32] = []
-
-  @Option(name: .customLong("comm"), help: "Keep operations owned by tasks of this name (repeatable).")
-  var comms: [String] = []
-
-  @Option(name: .customLong("dev"), help: "Keep operations on this device, MAJ:MIN (repeatable).")
-  var devices: [String] = []
-
-  @Option(name: .customLong("sectors"), help: "Keep operations overlapping whole-disk sectors START-END, both included (repeatable).")
-  var sectorRanges: [String] = []
-
-  @Option(help: "Extents file of the traced file (paramtrace extents format): filters to the file and adds the logical view. For a model in several files, give one per file, in the model's order (repeatable).")
-  var extents: [String] = []
-
-  @Option(help: "The traced file, on this machine: resolves its extents here (FIEMAP and sysfs, as `paramtrace extents FILE`) instead of --extents.")
-  var file: String?
-
-  @Option(help: "The traced model (GGUF or safetensors; for several files its first split, any split, its safetensors index, or their directory): bytes per tensor, layer and file, and the read order. Resolves the extents of every file of the model here unless --extents or --file is given.")
-  var model: String?
-
-  @Flag(help: "Keep writes instead of reads.")
-  var writes = false
-
-  @Flag(help: "Keep reads and writes.")
-  var all = false
-
-  @Option(help: "Keep operations issued at or after this time, in seconds on the trace's clock.")
-  var from: Double?
-
-  @Option(help: "Keep operations issued before this time, in seconds on the trace's clock.")
-  var to: Double?
-
-  @Option(help: "Split every figure into load and decode at this time, in seconds on the trace's clock.")
-  var decodeFrom: Double?
-
-  @Option(help: "Split into load and decode at the first trace marker (tracefs trace_marker) containing this text.")
-  var decodeMarker: String?
+  @OptionGroup var selection: TraceSelection
 
   @Option(
     name: .customLong("reissue-window-ms"),
@@ -108,63 +55,29 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(help: "Write one CSV row per operation to this file (DuckDB reads it as is).")
   var requestsCsv: String?
 
-  @Flag(help: "Stop at the first malformed line or record (default: count, skip and report).")
-  var strict = false
-
   func validate() throws {
-    if writes && all { throw ValidationError("--writes and --all exclude each other: --all keeps reads and writes.") }
-    if !extents.isEmpty && file != nil { throw ValidationError("--extents and --file exclude each other: --file resolves the extents itself.") }
     if let window { try PeakWindowArgument.validate(window) }
-    guard reissueWindowMilliseconds >= 0, reissueWindowMilliseconds.isFinite else {
-      throw ValidationError("--reissue-window-ms \(reissueWindowMilliseconds): give a number of milliseconds, 0 or more (default 20).")
-    }
-    if let from, !(from >= 0) { throw ValidationError("--from must be a non-negative number of seconds.") }
-    if let to, !(to >= 0) { throw ValidationError("--to must be a non-negative number of seconds.") }
-    if let decodeFrom, !(decodeFrom >= 0) { throw ValidationError("--decode-from must be a non-negative number of seconds.") }
-    if decodeFrom != nil, decodeMarker != nil {
-      throw ValidationError("--decode-from and --decode-marker exclude each other: give the time, or the marker text.")
-    }
-    if let from, let to, to <= from { throw ValidationError("--to must be later than --from.") }
     if let bandwidth, DeviceBandwidth.parseRate(bandwidth) == nil, !isRegularFile(bandwidth) {
       throw ValidationError("--bandwidth \(bandwidth): expected a rate such as 1.5GiB/s or 800MB/s, or a file written by paramtrace probe --json.")
     }
-    for text in devices where DeviceNumber(parsing: text) == nil {
-      throw ValidationError("--dev \(text): expected MAJ:MIN, e.g. 254:0 (see /sys/block/DEV/dev).")
-    }
-    for text in sectorRanges where Self.parseSectorRange(text) == nil {
-      throw ValidationError("--sectors \(text): expected START-END in 512-byte sectors with START <= END, e.g. 33865728-33882111.")
+    guard reissueWindowMilliseconds >= 0, reissueWindowMilliseconds.isFinite else {
+      throw ValidationError("--reissue-window-ms \(reissueWindowMilliseconds): give a number of milliseconds, 0 or more (default 20).")
     }
   }
 
   func run() throws {
-    let modelFiles = try model.map(ModelFileSet.open)
+    let modelFiles = try selection.model.map(ModelFileSet.open)
     var options = AnalysisOptions()
-    options.counting = counting
     options.order = order
     options.peakWindow = PeakWindowArgument.rule(window)
     options.reissueWindowNanoseconds = UInt64(reissueWindowMilliseconds * 1e6)
-    options.filter = try makeFilter(modelFiles)
-    options.decodeFromNanoseconds = decodeFrom.map { UInt64($0 * 1e9) }
-    options.decodeMarker = decodeMarker
-    options.readAroundWindowBytes = readAroundKiB.map { UInt64($0) * 1024 }
+    try selection.apply(to: &options, modelFiles: modelFiles)
     options.timings = try timings.map { LlamaTimings.parse(String(decoding: try readWholeFile($0, limit: 64 << 20), as: UTF8.self)) }
     options.deviceBandwidth = try bandwidth.map(Self.deviceBandwidth)
-    if let model, let files = modelFiles {
-      options.model = ModelLayout(files)
-      options.expertsUsedPerToken = files.first.map.architecture.expertUsedCount
-      if let extents = options.filter.extents, extents.contentSize != files.totalSize {
-        if files.parts.count > 1 {
-          throw CommandError(
-            "--model \(model): its \(files.parts.count) files are \(files.totalSize) bytes together but the extents describe \(extents.contentSize) bytes: they are not the same files. Pass the extents of every file of the model, in order (paramtrace extents MODEL --json writes them all), or --file MODEL.")
-        }
-        throw CommandError(
-          "--model \(model) is \(files.totalSize) bytes but the extents describe a file of \(extents.contentSize) bytes: they are not the same file. Pass the extents of the model file (paramtrace extents MODEL --json), or --file MODEL.")
-      }
-    }
 
     // Decoding runs on a second thread while this one assembles and measures.
     var source: any EventBatchSource = PrefetchingEventSource(
-      try TraceInputs.open(paths: inputs, format: format, strict: strict, countedOnly: options.actionsNotNeeded))
+      try TraceInputs.open(paths: inputs, format: selection.format, strict: selection.strict, countedOnly: options.actionsNotNeeded))
     var csv = try requestsCsv.map { try TextFileWriter(path: $0) }
     var csvBuffer = ""
     if csv != nil { csvBuffer = OperationCSV.header }
@@ -202,30 +115,9 @@ struct AnalyzeCommand: ParsableCommand {
     for warning in result.warnings where json { printError("warning: \(warning)") }
     if result.figures.operations == 0 { throw ExitCode(3) }
   }
+}
 
-  private func makeFilter(_ modelFiles: ModelFiles?) throws -> OperationFilter {
-    var filter = OperationFilter()
-    filter.direction = all ? .all : (writes ? .writes : .reads)
-    filter.pids = pids
-    filter.taskTreeRoots = taskTreeRoots
-    filter.comms = comms.map(CommName.init)
-    filter.devices = devices.compactMap(DeviceNumber.init(parsing:))
-    if !sectorRanges.isEmpty {
-      filter.sectors = SectorRanges(sectorRanges.compactMap(Self.parseSectorRange))
-    }
-    if !extents.isEmpty {
-      let maps = try extents.flatMap { path in try ExtentsDocument.decodeFiles(try readWholeFile(path), source: path) }
-      filter.extents = try FileExtentMap(concatenating: maps)
-    } else if let file {
-      filter.extents = try FileExtents.resolve(path: file).map
-    } else if let modelFiles {
-      filter.extents = try ModelFileSet.extents(modelFiles).map
-    }
-    filter.fromNanoseconds = from.map { UInt64($0 * 1e9) }
-    filter.toNanoseconds = to.map { UInt64($0 * 1e9) }
-    return filter
-  }
-
+extension AnalyzeCommand {
   /// `--bandwidth`: a rate, else a probe's JSON (its best test).
   static func deviceBandwidth(_ text: String) throws -> DeviceBandwidth {
     if let rate = DeviceBandwidth.parseRate(text) { return DeviceBandwidth(bytesPerSecond: rate, source: .user, detail: "--bandwidth \(text)") }
@@ -234,15 +126,6 @@ struct AnalyzeCommand: ParsableCommand {
     }
     guard let measured = probe.bandwidth else { throw CommandError("--bandwidth \(text): the probe measured nothing (every test was skipped).") }
     return measured
-  }
-
-  /// `START-END`, both included, as a half-open `[START, END+1)`.
-  static func parseSectorRange(_ text: String) -> (start: UInt64, end: UInt64)? {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 2, let start = UInt64(parts[0]), let end = UInt64(parts[1]), start <= end, end < UInt64.max else {
-      return nil
-    }
-    return (start, end + 1)
   }
 }
 

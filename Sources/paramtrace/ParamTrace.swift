@@ -14,7 +14,7 @@ struct ParamTrace: ParsableCommand {
         blkparse -i run -o - | paramtrace analyze - --format blkparse
       """,
     version: ParamTraceVersion.current,
-    subcommands: [AnalyzeCommand.self, ProbeCommand.self, ModelCommand.self, ExtentsCommand.self, RecordCommand.self, SweepCommand.self, DemoCommand.self, LockMemoryCommand.self, SynthCommand.self, ReplayCommand.self, ReportCommand.self]
+    subcommands: [AnalyzeCommand.self, ProbeCommand.self, ModelCommand.self, ExtentsCommand.self, RecordCommand.self, SweepCommand.self, DemoCommand.self, LockMemoryCommand.self, SynthCommand.self, ReplayCommand.self, ReportCommand.self, ExportCommand.self]
   )
 }
 

@@ -427,6 +427,7 @@ func mainCommand(_ arguments: [String]) {
                paramtrace-bench analyze NAME EVENTS SEED [--prefetch] [--moe [--no-json]]
                paramtrace-bench write [--events N] [--seed S] [--no-text] DIR
                paramtrace-bench raw [--events N] [--repeat R] [--dir DIR] [--keep]   (raw ring-buffer pages)
+               paramtrace-bench export [--events N] [--repeat R] [--dir DIR] [--keep] [--out DIR]   (Perfetto and fio export)
 
         Writes a synthetic trace of N events (default 20,000,000) as per-CPU blktrace files and
         blkparse text (about 75 bytes per line: 20M events is about 1.5 GB) under DIR (default
@@ -515,6 +516,8 @@ do {
   case "analyze": try analyzeCommand(Array(arguments.dropFirst()))
   case "write": try writeCommand(Array(arguments.dropFirst()))
   case "raw": try rawCommand(Array(arguments.dropFirst()))
+  case "export": try exportBenchCommand(Array(arguments.dropFirst()))
+  case "export-run": try exportRunCommand(Array(arguments.dropFirst()))
   case "decode-raw-single":
     guard arguments.count == 2 else { fail("decode-raw-single takes one file") }
     try decodeRawSingleCommand(arguments[1])

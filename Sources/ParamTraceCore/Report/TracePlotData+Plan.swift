@@ -1,20 +1,17 @@
 extension TracePlotData {
   /// How to read an experiment's trace for its plots: the analysis options its analysis.json
-  /// was made with (counting, order, owner pids, the file's extents from manifest.json) and
+  /// was made with (`AnalysisOptions(experimentManifest:analysis:)`) and
   /// the plot setup (time span, sector range, file size, decode boundary, operation count).
   public static func plan(manifest: ParsedJSON, analysis: ParsedJSON?, columns: Int = 280, rows: Int = 140) -> (
     options: AnalysisOptions, setup: Setup
   ) {
-    var options = AnalysisOptions()
-    if let counting = analysis?["counting"]?.string.flatMap(CountingMode.init(rawValue:)) { options.counting = counting }
-    if let order = analysis?["order"]?.string.flatMap(OperationOrder.init(rawValue:)) { options.order = order }
-    let pids = (analysis?[path: "filter", "pids"]?.array ?? manifest[path: "workload", "tasks"]?.array ?? []).compactMap(\.int64)
-    options.filter.pids = pids.map { Int32(truncatingIfNeeded: $0) }
+    var options = AnalysisOptions(experimentManifest: manifest, analysis: analysis)
+    // The plots mark the load/decode boundary themselves; the figures need no phase split.
+    options.decodeFromNanoseconds = nil
     var setup = Setup()
     setup.columns = columns
     setup.rows = rows
-    if let extents = extentMap(manifest) {
-      options.filter.extents = extents
+    if let extents = options.filter.extents {
       setup.fileSize = extents.fileSize
       let sectors = extents.extents.map { ($0.sector, $0.sector + ($0.length + 511) / 512) }
       if let low = sectors.map(\.0).min(), let high = sectors.map(\.1).max() { setup.sectorRange = (low, high) }

@@ -137,19 +137,6 @@ public struct BlkparseTextEncoder: Sendable {
 
   /// Decimal `value`, right-aligned in `width` (padded with spaces, or zeros).
   private func appendNumber(_ value: UInt64, width: Int = 0, zeros: Bool = false, to output: inout [UInt8]) {
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, little-endian order
-    var count = 0
-    var rest = value
-    withUnsafeMutableBytes(of: &digits) { scratch in
-      repeat {
-        scratch[23 - count] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-        rest /= 10
-        count += 1
-      } while rest != 0
-      if width > count {
-        output.append(contentsOf: repeatElement(zeros ? 0x30 : 0x20, count: width - count))
-      }
-      output.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[(24 - count)...]))
-    }
+    ExportBuffer.appendDecimal(value, width: width, zeros: zeros, to: &output)
   }
 }

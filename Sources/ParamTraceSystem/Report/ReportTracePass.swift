@@ -7,23 +7,15 @@ public enum ReportTracePass {
   public static func run(_ experiment: LoadedExperiment, columns: Int = 280, rows: Int = 140) -> (data: TracePlotData?, problem: String?) {
     guard let manifest = experiment.manifest else { return (nil, "no manifest.json: the run left no trace") }
     let analysis = experiment.analysis
-    let listed = (manifest[path: "trace", "files"]?.array ?? []).compactMap(\.string)
-    guard !listed.isEmpty else { return (nil, "the manifest names no trace file") }
-    var files: [String] = []
-    for file in listed {
-      if let found = resolve(file, in: experiment.entry.directory) {
-        files.append(found)
-      } else {
-        return (nil, "trace file \(ReportInputs.basename(file)) not found in \(experiment.entry.directory)")
-      }
+    let trace: ExperimentTrace
+    do { trace = try ExperimentTrace.locate(manifest: manifest, directory: experiment.entry.directory) } catch {
+      return (nil, error.description)
     }
 
     let (options, setup) = TracePlotData.plan(manifest: manifest, analysis: analysis, columns: columns, rows: rows)
     var data = TracePlotData(setup: setup)
     do {
-      let format = manifest[path: "trace", "format"]?.string.flatMap(TraceFormat.init(rawValue:))
-      var source = try TraceInputs.open(
-        paths: files, format: format, strict: false, countedOnly: options.actionsNotNeeded)
+      var source = try trace.open(countedOnly: options.actionsNotNeeded)
       var run = TraceAnalysisRun(options: options)
       var batch = ContiguousArray<BlockEvent>()
       while try source.nextBatch(into: &batch) {
@@ -34,17 +26,5 @@ public enum ReportTracePass {
       return (nil, "cannot read the trace: \(error)")
     }
     return (data, nil)
-  }
-
-  /// The file of that name in the experiment directory (so a moved or copied directory reads
-  /// its own trace), else `file` as the manifest names it; blktrace's `NAME` stands for
-  /// `NAME.blktrace.N`.
-  static func resolve(_ file: String, in directory: String) -> String? {
-    func present(_ path: String) -> Bool { ReportInputs.exists(path) || ReportInputs.exists(path + ".blktrace.0") }
-    let local = directory + "/" + ReportInputs.basename(file)
-    if present(local) { return local }
-    if file.hasPrefix("/"), present(file) { return file }
-    if !file.hasPrefix("/"), present(directory + "/" + file) { return directory + "/" + file }
-    return nil
   }
 }
