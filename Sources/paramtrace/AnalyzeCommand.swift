@@ -108,7 +108,7 @@ struct AnalyzeCommand: ParsableCommand {
         members.insert(("inputs", .array(inputs.map { .string($0) })), at: 2)
         document = .object(members)
       }
-      print(document.rendered())
+      printJSON(document)
     } else {
       print(result.summary(inputDescription: description), terminator: "")
     }

@@ -19,6 +19,9 @@ public struct ResidencyTimeline: Sendable {
   public private(set) var recentlyEvictedPages: ContiguousArray<UInt64> = []
   /// Nanoseconds the samples took in all (the recorder's cost).
   public var samplingNanoseconds: UInt64 = 0
+  /// Samples taken later than the interval because the one before cost more than the
+  /// sampler's cap (0.5 % of one core).
+  public var stretchedIntervals = 0
 
   public init(groups: [ModelResidencyRanges.Group], method: Method, intervalNanoseconds: UInt64) {
     self.groups = groups
@@ -55,6 +58,7 @@ public struct ResidencyTimeline: Sendable {
       ("interval_ns", .number(intervalNanoseconds)), ("clock", .string("CLOCK_MONOTONIC")),
       ("groups", .array(groups.map { .object([("name", .string($0.name)), ("layer", .optional($0.layer)), ("bytes", .number($0.bytes)), ("ranges", .number($0.ranges.count))]) })),
       ("samples", .number(times.count)), ("sampling_ns", .number(samplingNanoseconds)),
+      ("intervals_stretched_for_cost", .number(stretchedIntervals)),
       ("time_ns", .array(times.map { .number($0) })),
       ("resident_bytes", rows(residentBytes)),
       ("evicted_pages", rows(evictedPages)),
