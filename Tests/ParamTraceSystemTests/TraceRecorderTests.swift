@@ -257,39 +257,6 @@ import Testing
     }
   }
 
-  /// Issue 13 item 4: a raw recording that starts with rings too small for its rate grows them
-  /// once the first half second has shown the rate, and loses nothing.
-  @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))
-  func ringsGrowForTheRateSeenFirst() throws {
-    guard Self.canRun() else { return }
-    try Self.withDataFile(size: 4 << 20) { directory, file, _, disk in
-      var configuration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory + "/out")
-      configuration.bufferKiBPerCPU = 1024
-      configuration.ringGrowthCapKiB = 8 << 10
-      let recorder = try TraceRecorder(configuration)
-      defer { recorder.teardown() }
-      try recorder.start()
-      let instance = try #require(recorder.instance)
-      // 4 KiB O_DIRECT reads for 1.5 s: thousands of requests a second, each 5–7 events.
-      let until = Date().addingTimeInterval(1.5)
-      var reads = 0
-      while Date() < until {
-        try Self.directReads(file, chunk: 4096, count: 256)
-        reads += 256
-      }
-      let grown = Int((try? Tracefs.read(Self.tracefs + "/instances/\(instance)/buffer_size_kb")) ?? "") ?? 0
-      let result = try recorder.stop()
-      print("rings: \(result.ringGrowth) after \(reads) reads; buffer_size_kb \(grown) before stop")
-      let first = try #require(result.ringGrowth.first, "the rings were not grown")
-      #expect(first.fromKiB == 1024)
-      #expect(first.toKiB > 1024 && first.toKiB <= 8 << 10)
-      #expect(first.atSeconds >= 0.5 && first.atSeconds < 1.5)
-      #expect(grown >= result.ringGrowth.last!.toKiB)
-      #expect(result.lostEvents == 0, "\(result.warnings)")
-      #expect(Self.leftovers(diskName: recorder.diskName).isEmpty, "\(Self.leftovers(diskName: recorder.diskName))")
-    }
-  }
-
   // MARK: (3) the full blk tracer
 
   @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))

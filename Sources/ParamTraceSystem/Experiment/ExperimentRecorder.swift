@@ -58,7 +58,6 @@ public enum ExperimentRecorder {
       let available = (try? ProcMemorySnapshot.take())?.meminfo["MemAvailable"].map { $0 }
       let choice = TraceBufferSizing.choose(diskName: name, cpus: ExperimentEnvironment.cpuCount(), memAvailableBytes: available)
       traceConfiguration.bufferKiBPerCPU = choice.kibPerCPU
-      if configuration.actions == .tracepoints, configuration.drain == .raw { traceConfiguration.ringGrowthCapKiB = choice.growthCapKiB }
       bufferChoice = choice
     }
     let tracer = try TraceRecorder(traceConfiguration)

@@ -123,17 +123,6 @@ enum ManifestBuilder {
     members.append(("buffer_reason", recording.bufferReason.map { JSONValue.string($0) } ?? .null))
     members.append(
       (
-        "buffer_growth",
-        .array(
-          recording.ringGrowth.map { resize in
-            .object([
-              ("at_seconds", .double(resize.atSeconds)), ("from_kib", .number(resize.fromKiB)), ("to_kib", .number(resize.toKiB)),
-              ("ring_bytes_per_second_per_cpu", .double(resize.bytesPerSecondPerCPU)),
-            ])
-          })
-      ))
-    members.append(
-      (
         "lost_by_cpu",
         .object(
           recording.perCPUStats.sorted { $0.key < $1.key }.map { cpu, stats in ("cpu\(cpu)", .number(TraceRingStats(fields: stats).lost)) })

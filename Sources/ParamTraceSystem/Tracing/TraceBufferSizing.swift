@@ -15,8 +15,6 @@ public enum TraceBufferSizing {
     public var kibPerCPU: Int
     /// Why, in words, for the manifest.
     public var reason: String
-    /// How far `RingGrowth` may grow the rings once the rate is known: the same bounds.
-    public var growthCapKiB: Int
   }
 
   public static let minimumKiB = 16 << 10
@@ -30,19 +28,15 @@ public enum TraceBufferSizing {
     var kib = inFlight * 6 * 72 * 64 / 1024
     var limits = "between \(minimumKiB >> 10) and \(maximumKiB >> 10) MiB"
     kib = min(max(kib, minimumKiB), maximumKiB)
-    var growthCap = maximumKiB
     if let available = memAvailableBytes {
       let cap = Int(available / 16 / UInt64(max(1, cpus)) / 1024)
-      growthCap = min(growthCap, max(4 << 10, cap))
       if kib > cap {
         kib = max(4 << 10, cap)
         limits += ", capped at 1/16 of MemAvailable"
       }
     }
-    limits += "; grown while recording if the first seconds' rate needs more (up to \(growthCap >> 10) MiB)"
     return Choice(
       kibPerCPU: kib,
-      reason: "\(requests) requests × \(queues) hardware \(queues == 1 ? "queue" : "queues") in flight: 64 full queues of events per CPU, \(limits)",
-      growthCapKiB: max(kib, growthCap))
+      reason: "\(requests) requests × \(queues) hardware \(queues == 1 ? "queue" : "queues") in flight: 64 full queues of events per CPU, \(limits)")
   }
 }

@@ -118,10 +118,6 @@ final class TraceDrain: @unchecked Sendable {
     pthread_join(handle, nil)
   }
 
-  /// Called on the thread after each pass while recording, with the bytes it read (set before
-  /// `start()`): how `RingGrowth` learns the rate.
-  var afterPass: (@Sendable (Int) -> Void)?
-
   /// Places `marker` in the output by time (the binary sink only).
   func add(_ marker: TraceMarker) {
     control.withLock { $0.markers.append(marker) }
@@ -192,7 +188,6 @@ final class TraceDrain: @unchecked Sendable {
             emptyPassesWhileFinishing = 0
           }
         } else {
-          afterPass?(got)
           let now = MonotonicClock.nanoseconds()
           let pause = Self.pauseMilliseconds(bytes: got, nanoseconds: now &- passStart, ringBytes: ringBytes)
           passStart = now

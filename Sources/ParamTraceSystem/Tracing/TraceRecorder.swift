@@ -79,8 +79,6 @@ public final class TraceRecorder: @unchecked Sendable {
     var moreDrains: [TraceDrain] = []
     /// The tracepoints are drained as raw pages (else as text).
     var rawDrain = false
-    /// `.raw` without `--buffer-kib`: grows the rings once the rate is known.
-    var ringGrowth: RingGrowth?
     /// `.full`: the private instance that records the task events beside the `blk` tracer.
     var taskInstancePath: String?
     var taskDrain: TraceDrain?
@@ -261,18 +259,11 @@ public final class TraceRecorder: @unchecked Sendable {
         let instance = state.instanceName ?? Self.topLevelInstanceName
         let before = state.statsBefore
         let rawDrain = state.rawDrain
-        let growth = state.ringGrowth
         teardownLocked(&state)
         state.phase = .tornDown
         if let failure { throw failure }
         var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance, rawDrain: rawDrain)
         result.taskEvents = taskEvents
-        if let growth {
-          result.ringGrowth = growth.decisions.map {
-            TraceRecordingResult.RingResize(atSeconds: $0.atSeconds, fromKiB: $0.fromKiB, toKiB: $0.toKiB, bytesPerSecondPerCPU: $0.bytesPerSecondPerCPU)
-          }
-          if let problem = growth.failure { result.warnings.append("the trace rings could not be grown for the rate seen: \(problem)") }
-        }
         if let taskSummary {
           result.taskFile = taskSummary.files.first
           result.lostTaskEvents = taskLost
@@ -428,15 +419,10 @@ public final class TraceRecorder: @unchecked Sendable {
     if Tracefs.exists(directory + "/buffer_percent") { try Tracefs.write("25", to: directory + "/buffer_percent") }
     let cpus = Tracefs.cpus(in: directory)
     guard !cpus.isEmpty else { throw TraceRecorderError(.misuse("no per_cpu directories in \(directory)"), path: directory) }
-    let growth = configuration.ringGrowthCapKiB.map {
-      RingGrowth(sizeFile: directory + "/buffer_size_kb", cpus: cpus.count, startKiB: configuration.bufferKiBPerCPU, capKiB: $0)
-    }
-    state.ringGrowth = growth
-    for (slot, cpu) in cpus.enumerated() {
+    for cpu in cpus {
       let sink = try RawPageSink(path: "\(stem).cpu\(cpu)", pageSize: pageSize)
       let drain = try TraceDrain(
         pipePath: "\(directory)/per_cpu/cpu\(cpu)/trace_pipe_raw", sink: sink, ringBytes: configuration.bufferKiBPerCPU << 10)
-      if let growth { drain.afterPass = { bytes in growth.observe(slot: slot, bytes: bytes) } }
       if state.drain == nil { state.drain = drain } else { state.moreDrains.append(drain) }
     }
   }

@@ -42,10 +42,6 @@ public struct TraceRecorderConfiguration: Sendable {
   /// thread being starved by a workload that saturates every CPU or stalled on its own disk
   /// write. Smaller buffers lose events under such stalls (reported, never hidden).
   public var bufferKiBPerCPU: Int = 16384
-  /// With a raw drain: grow the rings up to this many KiB per CPU when the rate seen in the
-  /// first seconds needs more than `bufferKiBPerCPU` (`RingGrowth`); nil keeps the size fixed
-  /// (as `--buffer-kib` asks).
-  public var ringGrowthCapKiB: Int?
   /// Raw pages (default) or text, for `.tracepoints`.
   public var drain: TraceDrainKind = .raw
   /// Also record the scheduler's task events (fork, exec, exit, newtask, rename), so the

@@ -47,15 +47,6 @@ public struct TraceRecordingResult: Sendable {
   /// CPU time paramtrace itself spent while recording (set by the experiment): from tracing
   /// on to tracing off, which includes allocating and freeing the rings and the final drain.
   public var recorderCPU: RecorderCPU?
-  /// A resize of the rings during the recording, once the rate was known.
-  public struct RingResize: Sendable, Hashable {
-    public var atSeconds: Double
-    public var fromKiB: Int
-    public var toKiB: Int
-    public var bytesPerSecondPerCPU: Double
-  }
-  /// The rings' resizes (`RingGrowth`), in order; empty when the first size sufficed.
-  public var ringGrowth: [RingResize] = []
   /// The part of it spent while the workload ran: what could have taken a core from it.
   public var recorderCPUDuringWorkload: RecorderCPU?
   /// Things the caller should print (on stderr and in the manifest), for example lost events.
