@@ -380,18 +380,50 @@ public struct TraceAnalysisRun {
 /// `value` with exactly `digits` decimals, for human output (no Foundation formatting).
 public func formatFixed(_ value: Double, _ digits: Int) -> String {
   guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-  var scale = 1.0
+  var bytes: [UInt8] = []
+  guard appendFixed(value, digits: digits, to: &bytes) else { return String(value) }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+/// `value` with exactly `digits` decimals, rounded, as ASCII appended to `bytes` (no String in
+/// between: the JSON writer prints every ratio this way); false, appending nothing, when the
+/// scaled value does not fit in 64 bits.
+@discardableResult
+func appendFixed(_ value: Double, digits: Int, to bytes: inout [UInt8]) -> Bool {
+  var scale: UInt64 = 1
   for _ in 0..<digits { scale *= 10 }
-  let negative = value < 0
-  let scaled = (abs(value) * scale).rounded()
-  guard scaled < 9e18 else { return String(value) }
+  let scaled = (abs(value) * Double(scale)).rounded()
+  guard scaled < 9e18 else { return false }
   let whole = UInt64(scaled)
-  let integer = whole / UInt64(scale)
-  let fraction = whole % UInt64(scale)
-  var text = (negative && whole != 0 ? "-" : "") + String(integer)
-  if digits > 0 {
-    let digitsText = String(fraction)
-    text += "." + String(repeating: "0", count: digits - digitsText.count) + digitsText
+  if value < 0, whole != 0 { bytes.append(UInt8(ascii: "-")) }
+  appendDecimal(whole / scale, to: &bytes)
+  guard digits > 0 else { return true }
+  bytes.append(UInt8(ascii: "."))
+  var fraction = whole % scale
+  var divisor = scale / 10
+  while divisor > 0 {
+    bytes.append(UInt8(ascii: "0") &+ UInt8(fraction / divisor))
+    fraction %= divisor
+    divisor /= 10
   }
-  return text
+  return true
+}
+
+/// The digits of `number`, most significant first, appended to `bytes`.
+func appendDecimal(_ number: UInt64, to bytes: inout [UInt8]) {
+  if number < 10 {
+    bytes.append(UInt8(ascii: "0") &+ UInt8(number))
+    return
+  }
+  var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+  var count = 0
+  var rest = number
+  withUnsafeMutableBytes(of: &digits) { buffer in
+    while rest > 0 {
+      buffer[23 - count] = UInt8(ascii: "0") &+ UInt8(rest % 10)
+      rest /= 10
+      count += 1
+    }
+    bytes.append(contentsOf: buffer[(24 - count)..<24])
+  }
 }

@@ -96,24 +96,7 @@ struct JSONByteWriter {
     text.withUTF8Buffer { bytes.append(contentsOf: $0) }
   }
 
-  /// Digits of `number`, most significant first, without an intermediate String.
-  private mutating func appendDecimal(_ number: UInt64) {
-    if number < 10 {
-      bytes.append(UInt8(ascii: "0") &+ UInt8(number))
-      return
-    }
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-    var count = 0
-    var rest = number
-    withUnsafeMutableBytes(of: &digits) { buffer in
-      while rest > 0 {
-        buffer[23 - count] = UInt8(ascii: "0") &+ UInt8(rest % 10)
-        rest /= 10
-        count += 1
-      }
-      bytes.append(contentsOf: buffer[(24 - count)..<24])
-    }
-  }
+  private mutating func appendDecimal(_ number: UInt64) { ParamTraceCore.appendDecimal(number, to: &bytes) }
 
   /// The same text as `JSONValue.rendered`: integers as integers, fixed decimals for ordinary
   /// magnitudes, the shortest exact form for tiny or huge ones.
@@ -132,27 +115,9 @@ struct JSONByteWriter {
     }
   }
 
-  /// `formatFixed(value, digits)` written as bytes (the magnitudes reaching here are below 1e15,
-  /// so the scaled value fits in 64 bits).
+  /// `formatFixed(value, digits)`, written straight into the bytes.
   private mutating func appendFixed(_ value: Double, digits: Int) {
-    var scale: UInt64 = 1
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * Double(scale)).rounded()
-    guard scaled < 9e18 else {
-      bytes.append(contentsOf: formatFixed(value, digits).utf8)
-      return
-    }
-    let whole = UInt64(scaled)
-    if value < 0, whole != 0 { bytes.append(UInt8(ascii: "-")) }
-    appendDecimal(whole / scale)
-    bytes.append(UInt8(ascii: "."))
-    var fraction = whole % scale
-    var divisor = scale / 10
-    while divisor > 0 {
-      bytes.append(UInt8(ascii: "0") &+ UInt8(fraction / divisor))
-      fraction %= divisor
-      divisor /= 10
-    }
+    if !ParamTraceCore.appendFixed(value, digits: digits, to: &bytes) { bytes.append(contentsOf: String(value).utf8) }
   }
 
   private mutating func appendString(_ text: String) {

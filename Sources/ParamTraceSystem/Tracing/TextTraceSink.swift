@@ -7,18 +7,12 @@ import ParamTraceCore
 /// Writes tracefs event text from `trace_pipe` to one file as it comes, in large writes
 /// (about 1 MiB, or whatever waited a second), counting lines and `[LOST M EVENTS]` notices.
 final class TextTraceSink: TraceDrainSink {
-  /// Buffer size; output is written when 1 MiB is buffered, so reads always find room.
-  static let capacity = 2 << 20
-  static let writeThreshold = 1 << 20
-  /// Bytes offered per read(2); `trace_pipe` returns at most a page or two per call anyway.
-  static let readChunk = 256 << 10
+  /// 2 MiB buffered, written at 1 MiB, so reads always find room; `trace_pipe` returns at most
+  /// a page or two per call anyway.
+  let buffer: DrainBuffer
   /// Longest line start kept to recognize a LOST notice.
   static let headLength = 48
 
-  let file: TraceOutputFile
-  private let buffer: UnsafeMutableRawBufferPointer
-  private var count = 0
-  private var lastWrite = MonotonicClock.nanoseconds()
   private var lines = 0
   private var lost = 0
   /// The first bytes of the current line (it may span reads).
@@ -27,61 +21,36 @@ final class TextTraceSink: TraceDrainSink {
 
   /// Creates `path` and buffers `header` (for example `# tracer: nop\n#\n`) to be written first.
   init(path: String, header: String) throws(TraceRecorderError) {
-    file = try TraceOutputFile(path: path)
-    buffer = .allocate(byteCount: Self.capacity, alignment: 4096)
+    buffer = try DrainBuffer(path: path, capacity: 2 << 20, writeThreshold: 1 << 20, readChunk: 256 << 10)
     head = .allocate(byteCount: Self.headLength, alignment: 8)
-    var header = header
-    header.withUTF8 { utf8 in
-      buffer.baseAddress!.copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
-      count = utf8.count
-    }
+    buffer.prepend(header)
   }
 
-  deinit {
-    buffer.deallocate()
-    head.deallocate()
-  }
+  deinit { head.deallocate() }
 
-  func readSpace() throws(TraceRecorderError) -> UnsafeMutableRawBufferPointer {
-    if Self.capacity - count < Self.readChunk { try writeBuffered() }
-    return UnsafeMutableRawBufferPointer(rebasing: buffer[count..<min(Self.capacity, count + Self.readChunk)])
-  }
+  func readSpace() throws(TraceRecorderError) -> UnsafeMutableRawBufferPointer { try buffer.readSpace() }
 
   func commit(_ read: Int) throws(TraceRecorderError) {
-    scan(from: count, to: count + read)
-    count += read
-    if count >= Self.writeThreshold { try writeBuffered() }
+    scan(from: buffer.count, to: buffer.count + read)
+    try buffer.commit(read)
   }
 
   func add(markers: [TraceMarker]) {}
 
-  func idle() throws(TraceRecorderError) {
-    if count > 0, MonotonicClock.nanoseconds() &- lastWrite >= 1_000_000_000 { try writeBuffered() }
-  }
+  func idle() throws(TraceRecorderError) { try buffer.writeIfStale() }
 
-  func finish() throws(TraceRecorderError) {
-    try writeBuffered()
-    try file.finish()
-  }
+  func finish() throws(TraceRecorderError) { try buffer.finish() }
 
-  func abandon() { file.abandon() }
+  func abandon() { buffer.file.abandon() }
 
   var summary: TraceDrainSummary {
     TraceDrainSummary(
-      files: [file.path], bytesWritten: file.bytesWritten + count, records: lines, lostEventsInStream: lost,
-      skippedBytes: 0)
-  }
-
-  private func writeBuffered() throws(TraceRecorderError) {
-    guard count > 0 else { return }
-    try file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-    count = 0
-    lastWrite = MonotonicClock.nanoseconds()
+      files: [buffer.file.path], bytesWritten: buffer.totalBytes, records: lines, lostEventsInStream: lost, skippedBytes: 0)
   }
 
   /// Counts the lines ending in `buffer[start..<end]` and the LOST notices among them.
   private func scan(from start: Int, to end: Int) {
-    let base = UnsafeRawBufferPointer(buffer)
+    let base = UnsafeRawBufferPointer(buffer.bytes)
     var at = start
     while at < end {
       let newline: Int
