@@ -7,6 +7,8 @@
 # record the requests it counted in the file and the events lost, with the medians.
 #
 # usage: sudo scripts/record-at-speed.sh [ROUNDS] [SECONDS]     (default 3 rounds of 8 s)
+#        RUNS="alone floor raw raw-fixed" sudo scripts/record-at-speed.sh …   (a subset, in that order;
+#        raw-fixed is the raw drain with --buffer-kib 16384: rings never handed to larger ones)
 # Makes and removes the tmpfs file, the loop device and its mount; installs fio when missing.
 # Holds /tmp/paramtrace-machine-tests.lock. Not in CI (it takes minutes and a quiet machine).
 set -euo pipefail
@@ -71,8 +73,9 @@ run() {  # run NAME: one measurement
   case $name in
     alone) "${FIO[@]}" >"$out.json" ;;
     floor) floor_on; "${FIO[@]}" >"$out.json"; floor_off ;;
-    raw | text | full)
+    raw | raw-fixed | text | full)
       local args=(--model "$FILE" --out "$out")
+      [ "$name" = raw-fixed ] && args+=(--buffer-kib 16384)
       [ "$name" = text ] && args+=(--drain text)
       [ "$name" = full ] && args+=(--actions full)
       "$PARAMTRACE" record "${args[@]}" -- "${FIO[@]}" --output="$out.json" >"$out.log" 2>&1 || true
@@ -82,27 +85,37 @@ run() {  # run NAME: one measurement
   IOPS[$name]+="$iops "
   READS[$name]+="$reads "
   if [ -f "$out/manifest.json" ]; then
-    read -r counted lost < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["analysis"]["operations"], m["trace"]["lost_events"])' "$out/manifest.json")
+    read -r counted lost handoffs < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); t=m["trace"]; h=t.get("buffer_handoffs") or []; print(m["analysis"]["operations"], t["lost_events"], ",".join("%gs:%d>%dMiB(%s)" % (x["at_seconds"], x["from_kib"]>>10, x["to_kib"]>>10, "/".join(sorted(set(x["cut_by_cpu"].values())))) for x in h) or "-")' "$out/manifest.json")
     COUNTED[$name]+="$counted "
     LOST[$name]+="$lost "
     rm -rf "$out"
   fi
-  echo "  round $2 $name: $iops IOPS, $reads reads${counted:+, record counted $counted, lost $lost}"
+  echo "  round $2 $name: $iops IOPS, $reads reads${counted:+, record counted $counted, lost $lost, ring handoffs $handoffs}"
   counted=""
 }
+RUNS=${RUNS:-alone floor raw text full}
 for round in $(seq 1 "$ROUNDS"); do
-  for name in alone floor raw text full; do run "$name" "$round"; done
+  for name in $RUNS; do run "$name" "$round"; done
 done
-python3 - "${IOPS[alone]}" "${IOPS[floor]}" "${IOPS[raw]}" "${IOPS[text]}" "${IOPS[full]}" \
-  "${READS[raw]}" "${COUNTED[raw]}" "${LOST[raw]}" "${READS[text]}" "${COUNTED[text]}" "${LOST[text]}" \
-  "${READS[full]}" "${COUNTED[full]}" "${LOST[full]}" <<'PY'
+# One argument per run: NAME|IOPS…|READS…|COUNTED…|LOST…
+summary=()
+for name in $RUNS; do summary+=("$name|${IOPS[$name]:-}|${READS[$name]:-}|${COUNTED[$name]:-}|${LOST[$name]:-}"); done
+python3 - "${summary[@]}" <<'PY'
 import statistics, sys
-v = [[float(x) for x in a.split()] for a in sys.argv[1:]]
-alone, floor, raw, text, full = v[:5]
-base = statistics.median(alone)
-print(f"\n{'run':28s} {'median IOPS':>12s} {'× alone':>8s} {'reads (fio)':>12s} {'counted':>10s} {'lost events':>12s}")
-print(f"{'fio alone':28s} {base:12.0f} {1:8.2f}")
-print(f"{'kernel floor (nobody reads)':28s} {statistics.median(floor):12.0f} {statistics.median(floor)/base:8.2f}")
-for name, iops, reads, counted, lost in [("record, raw drain", raw, *v[5:8]), ("record, text drain", text, *v[8:11]), ("record --actions full", full, *v[11:14])]:
-    print(f"{name:28s} {statistics.median(iops):12.0f} {statistics.median(iops)/base:8.2f} {statistics.median(reads):12.0f} {statistics.median(counted) if counted else float('nan'):10.0f} {max(lost) if lost else float('nan'):12.0f}")
+labels = {"alone": "fio alone", "floor": "kernel floor (nobody reads)", "raw": "record, raw drain",
+          "raw-fixed": "record, raw, --buffer-kib 16384", "text": "record, text drain", "full": "record --actions full"}
+runs = {}
+for arg in sys.argv[1:]:
+    name, *cols = arg.split("|")
+    runs[name] = [[float(x) for x in c.split()] for c in cols]
+alone = runs.get("alone", [[]])[0]
+base = statistics.median(alone) if alone else float("nan")
+print(f"\n{'run':32s} {'median IOPS':>12s} {'× alone':>8s} {'paired':>7s} {'reads (fio)':>12s} {'counted':>10s} {'lost events':>12s}")
+for name, (iops, reads, counted, lost) in runs.items():
+    paired = statistics.median(i / a for i, a in zip(iops, alone)) if alone else float("nan")
+    line = f"{labels.get(name, name):32s} {statistics.median(iops):12.0f} {statistics.median(iops) / base:8.2f} {paired:7.2f}"
+    if counted:
+        line += f" {statistics.median(reads):12.0f} {statistics.median(counted):10.0f} {max(lost):12.0f}"
+    print(line)
+print("(× alone: medians' ratio; paired: median over rounds of each run against fio alone in the same round)")
 PY

@@ -5,6 +5,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t paramtrace_stop_signal_value = 0;
 
@@ -87,4 +91,24 @@ int paramtrace_spawn_workload(const char *file, char *const argv[], int output_f
   }
   *spawn_errno = 0;
   return pid;
+}
+
+// Ring handoff (RingHandoff.swift): a task_rename event on each CPU marks where the old
+// instance's events end and the new one's begin.
+int paramtrace_rename_on_cpus(const int *cpus, int count, const char *name, int *renamed) {
+  cpu_set_t saved;
+  char original[17] = {0};
+  if (sched_getaffinity(0, sizeof saved, &saved) != 0) return -1;
+  if (prctl(PR_GET_NAME, original, 0, 0, 0) != 0) return -1;
+  for (int i = 0; i < count; i++) {
+    renamed[i] = 0;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpus[i], &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0 || sched_getcpu() != cpus[i]) continue;
+    if (prctl(PR_SET_NAME, name, 0, 0, 0) == 0) renamed[i] = 1;
+  }
+  prctl(PR_SET_NAME, original, 0, 0, 0);
+  sched_setaffinity(0, sizeof saved, &saved);
+  return (int)syscall(SYS_gettid);
 }

@@ -9,7 +9,7 @@ struct ExportCommand: ParsableCommand {
     discussion: """
       Reads an experiment directory (its trace, the model's extents from manifest.json, the filters its analysis used, the model file when it is still where the manifest says or beside it) or trace files with the same flags as analyze (--extents, --model, --pid, --from …), and writes each request that passes the filters, counted once, in issue order.
 
-      --perfetto OUT.json: Chrome's JSON trace-event format, for ui.perfetto.dev or chrome://tracing. One process per disk: each request an async slice from issue to completion, named by the tensor that got most of its bytes (or "outside the model"), with sector, bytes, file offset, layer, expert, owner and latency as args; counters of completed MiB/s and of the mean requests in flight per 10 ms. With a model, a process for it: the block being read, as slices and as a 'layer' counter. Trace markers, the load/decode boundary and (for experiments) the workload's and llama.cpp's phases are instants across all tracks. Times are µs from the trace's first event. At most --limit requests are written (the first ones; the rest are counted and an instant marks the cut): the browser holds about 2 GB. Use --from/--to for a window.
+      --perfetto OUT.json: Chrome's JSON trace-event format, for ui.perfetto.dev or chrome://tracing. One process per disk: each request an async slice from issue to completion, named by the tensor that got most of its bytes (or "outside the model"), with sector, bytes, file offset, layer, expert, owner and latency as args; counters of completed MiB/s and of the mean requests in flight per 10 ms. With a model, a process for it: the block being read, as slices and as a 'layer' counter; when the run sampled the page cache (record's residency.json, or --residency FILE), counters of each layer's resident MiB there, so evictions line up with the reads. Trace markers, the load/decode boundary and (for experiments) the workload's and llama.cpp's phases are instants across all tracks. Times are µs from the trace's first event. At most --limit requests are written (the first ones; the rest are counted and an instant marks the cut): the browser holds about 2 GB. Use --from/--to for a window.
 
       --fio OUT.iolog: the read requests as a fio iolog version 3, timestamps in µs from the first issue. By default addressed by offset in the model's files (a request over an extent boundary becomes one read per piece; a model in several files, one file each), to replay against a copy of the model: fio --name=replay --read_iolog=OUT.iolog --ioengine=libaio --iodepth=32 --direct=1. --fio-target names the copy. --physical writes disk offsets of whole requests instead, for fio's --replay_redirect=/dev/OTHER (add --readonly).
 
@@ -35,6 +35,9 @@ struct ExportCommand: ParsableCommand {
 
   @Option(help: "Most requests in the Perfetto file (the first ones); 0 writes all.")
   var limit = 2_000_000
+
+  @Option(help: "residency.json whose samples become counters of resident MiB per layer (default: the experiment directory's).")
+  var residency: String?
 
   @Flag(help: "fio log with disk offsets of whole requests (for fio's replay_redirect), not file offsets.")
   var physical = false
@@ -70,6 +73,9 @@ struct ExportCommand: ParsableCommand {
       settings.requestLimit = limit
       settings.modelName = (modelPath ?? options.filter.extents?.path).map(ExportInputs.fileName)
       settings.toolVersion = ParamTraceVersion.current
+      settings.residency = try residencyTimeline(experiment: experiment)
+      settings.windowStart = options.filter.fromNanoseconds
+      settings.windowEnd = options.filter.toNanoseconds
       plan.perfetto = (perfetto, settings, { device in ExportInputs.diskName(device, in: experiment).map { "disk \($0) (\(device))" } ?? "disk \(device)" })
     }
     if let fio { plan.fio = (fio, try fioAddressing(options, experiment: experiment)) }
@@ -77,6 +83,25 @@ struct ExportCommand: ParsableCommand {
     let result = try TraceExport.run(plan)
     printSummary(result)
     if result.analysis.figures.operations == 0 { throw ExitCode(3) }
+  }
+
+  /// The residency samples to draw: `--residency`, else the experiment's residency.json when
+  /// it has one. A file named but unreadable is an error; the experiment's own is skipped with
+  /// a warning (the requests are still worth exporting).
+  private func residencyTimeline(experiment: ExportInputs.Experiment?) throws -> ResidencyTimeline? {
+    let path = residency ?? experiment.map { $0.directory + "/residency.json" }
+    guard let path, residency != nil || isRegularFile(path) else { return nil }
+    do {
+      guard let document = ParsedJSON.parse(try readWholeFile(path)) else {
+        throw ResidencyTimeline.ReadError(description: "it is not JSON")
+      }
+      return try ResidencyTimeline(document: document)
+    } catch {
+      let problem = "\(path): \(error)"
+      if residency != nil { throw CommandError("--residency \(problem). Give the residency.json that record wrote.") }
+      printError("paramtrace: warning: \(problem); the Perfetto file has no residency counters.")
+      return nil
+    }
   }
 
   private func fioAddressing(_ options: AnalysisOptions, experiment: ExportInputs.Experiment?) throws -> FioIologWriter.Addressing {
@@ -104,6 +129,9 @@ struct ExportCommand: ParsableCommand {
       if let cut = result.perfettoCutTime {
         line +=
           ", the first \(HumanUnits.grouped(limit)) of \(HumanUnits.grouped(result.perfettoRequests + result.perfettoLeftOut)) (up to \(seconds(cut)) of \(seconds(result.lastIssue)) into the trace): cut a window with --from/--to (seconds on the trace's clock: the cut is at \(formatFixed(Double(cut) / 1e9, 6))), or raise --limit"
+      }
+      if result.perfettoResidencySamples > 0 {
+        line += "; \(HumanUnits.grouped(result.perfettoResidencySamples)) page-cache residency samples as counters per layer"
       }
       printError(line + ". Open it in ui.perfetto.dev.")
     }

@@ -33,11 +33,29 @@ import Testing
       #expect(evicted.last!.reduce(0, +) > 0)
       let manifest = try RecordScratch.json(out + "/manifest.json")
       #expect((manifest["residency"] as! [String: Any])["samples"] as? Int == times.count)
+      // What sampling cost, against the time it covered (the sampler caps itself at 0.5 % of a core).
+      let sampling = Double(residency["sampling_ns"] as? Int ?? 0)
+      let covered = Double(times.last! - times.first!) + Double(residency["interval_ns"] as? Int ?? 0)
+      print("residency sampling: \(times.count) samples, \(sampling / 1e6) ms over \(covered / 1e9) s = \(100 * sampling / covered) % of one core")
+      #expect(sampling / covered < 0.01)
       let html = scratch.directory + "/report.html"
       let report = try runParamtrace(["report", out, "--html", html])
       #expect(report.status == 0, "\(report.stderr)")
       let page = try String(contentsOfFile: html, encoding: .utf8)
       #expect(page.contains("figure-e1-residency") && page.contains("Page-cache residency per layer over time"))
+
+      // The same samples as Perfetto counters, one track per layer, ending on the last sample's values.
+      let perfetto = scratch.directory + "/run.json"
+      let export = try runParamtrace(["export", out, "--perfetto", perfetto])
+      #expect(export.status == 0 && export.stderr.contains("page-cache residency samples"), "\(export.stderr)")
+      let events = try RecordScratch.json(perfetto)["traceEvents"] as! [[String: Any]]
+      for (index, group) in groups.enumerated() {
+        let layer = group["layer"] as? Int
+        let name = "resident MiB " + (layer.map { "blk.\($0)" } ?? "outside the blocks")
+        let values = events.filter { $0["ph"] as? String == "C" && $0["name"] as? String == name }.map { ($0["args"] as! [String: Any])["MiB"] as! Double }
+        #expect(!values.isEmpty, "\(name)")
+        #expect(abs((values.last ?? -1) - Double(resident.last![index]) / 1_048_576) < 0.001, "\(name): \(values.suffix(3))")
+      }
       try RecordScratch.expectNothingLeft()
     }
   }

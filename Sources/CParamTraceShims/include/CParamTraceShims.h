@@ -110,4 +110,10 @@ static inline int paramtrace_cachestat(int fd, unsigned long long offset, unsign
 /// -1 with errno (ENOSYS on older kernels).
 static inline int paramtrace_pidfd_open(int pid) { return (int)syscall(434, pid, 0); }
 
+/// Renames the calling thread to `name` once on each CPU of `cpus` (moving it there first, so
+/// each rename is a task_rename event on that CPU's ring), then puts its name and CPU mask
+/// back. `renamed[i]` is set to 1 for the CPUs it got to. Returns the thread's id, or -1 when
+/// its mask or name could not be read.
+int paramtrace_rename_on_cpus(const int *cpus, int count, const char *name, int *renamed);
+
 #endif

@@ -19,6 +19,11 @@ public struct FtraceRawDecoder: TraceDecoder {
   public private(set) var unknownEvents = 0
   /// The time of the last event decoded, where a loss interval begins.
   private var lastEventTime: UInt64?
+  /// The events this file keeps (`FtraceRawFormats.Window`): times in keepFrom..<keepBefore.
+  private let keepFrom: UInt64
+  private let keepBefore: UInt64
+  /// Events outside the window: the other instance's file of a handoff has them.
+  public private(set) var eventsOutsideWindow = 0
 
   /// The layouts by event id, in the form the hot loop reads.
   private let layouts: [FtraceRawFormats.CompactLayout]
@@ -31,6 +36,9 @@ public struct FtraceRawDecoder: TraceDecoder {
     self.cpu = cpu
     layouts = formats.compactLayouts
     names = formats.layoutsByID.map { $0?.name ?? "?" }
+    let window = formats.windows[cpu]
+    keepFrom = window?.keepAfter.map { $0 &+ 1 } ?? 0
+    keepBefore = window?.keepBefore ?? .max
   }
 
   public mutating func decode(
@@ -138,6 +146,10 @@ public struct FtraceRawDecoder: TraceDecoder {
     _ bytes: UnsafeRawBufferPointer, record: Int, size: Int, time: UInt64, into events: inout ContiguousArray<BlockEvent>
   ) {
     guard size >= 8 else { return }
+    guard time >= keepFrom, time < keepBefore else {
+      eventsOutsideWindow += 1
+      return
+    }
     let id = Int(bytes.loadUnaligned(fromByteOffset: record, as: UInt16.self))
     guard id < layouts.count, layouts[id].kind != .unknown else {
       unknownEvents += 1

@@ -5,7 +5,23 @@
 /// The saved file (`trace.raw.formats`) is the concatenation of sections, each a line
 /// `== RELATIVE/PATH` then the file's text: `events/header_page`, `events/header_event`,
 /// `buffer_subbuf_size_kb` and every recorded event's `events/SYSTEM/NAME/format`.
+///
+/// A recording handed from one instance to a larger one mid-run (`RingHandoff`) has one set of
+/// files per instance, and a `== window` section in each formats file: lines
+/// `cpu N keep_after_ns T` and `cpu N keep_before_ns T` saying which of a CPU's events belong
+/// to this set, so the events both instances recorded while they overlapped count once.
 public struct FtraceRawFormats: Sendable {
+  /// Which of one CPU's events this set of files keeps: times after `keepAfter` and before
+  /// `keepBefore`, both exclusive (the cut is the time of an event only the handoff wrote).
+  public struct Window: Sendable, Hashable {
+    public var keepAfter: UInt64?
+    public var keepBefore: UInt64?
+    public init(keepAfter: UInt64? = nil, keepBefore: UInt64? = nil) {
+      self.keepAfter = keepAfter
+      self.keepBefore = keepBefore
+    }
+  }
+
   /// What an event is to the decoder.
   public enum Kind: UInt8, Sendable {
     case unknown = 0
@@ -55,6 +71,8 @@ public struct FtraceRawFormats: Sendable {
   public var commitSize = 8
   /// Layouts by event id (dense: ids are small numbers).
   public private(set) var layoutsByID: [Layout?] = []
+  /// Per CPU, the events this set of files keeps (none: all of them).
+  public var windows: [UInt16: Window] = [:]
 
   public init() {}
 
@@ -74,6 +92,8 @@ public struct FtraceRawFormats: Sendable {
     for (path, lines) in sections {
       if path.hasSuffix("buffer_subbuf_size_kb"), let kib = lines.first.flatMap({ Int($0.trimmingBlanks) }), kib > 0 {
         pageSize = kib * 1024
+      } else if path == "window" {
+        windows = try Self.windows(lines)
       } else if path.hasSuffix("header_page") {
         let fields = Self.fields(lines)
         if let commit = fields["commit"] {
@@ -93,6 +113,31 @@ public struct FtraceRawFormats: Sendable {
         layoutsByID[id] = layout
       }
     }
+  }
+
+  /// The `window` section: `cpu N keep_after_ns T` / `cpu N keep_before_ns T` lines.
+  static func windows(_ lines: [Substring]) throws(TraceParseError) -> [UInt16: Window] {
+    var windows: [UInt16: Window] = [:]
+    for line in lines where !line.trimmingBlanks.isEmpty {
+      let words = line.split(separator: " ")
+      guard words.count == 4, words[0] == "cpu", let cpu = UInt16(words[1]), let time = UInt64(words[3]),
+        words[2] == "keep_after_ns" || words[2] == "keep_before_ns"
+      else {
+        throw TraceParseError(reason: .badRecord("window line `\(line)` is not `cpu N keep_after_ns|keep_before_ns T`"), byteOffset: 0)
+      }
+      if words[2] == "keep_after_ns" { windows[cpu, default: Window()].keepAfter = time } else { windows[cpu, default: Window()].keepBefore = time }
+    }
+    return windows
+  }
+
+  /// The `window` section for `windows`, as `windows(_:)` reads it.
+  public static func windowSection(_ windows: [UInt16: Window]) -> String {
+    var text = "== window\n"
+    for cpu in windows.keys.sorted() {
+      if let after = windows[cpu]!.keepAfter { text += "cpu \(cpu) keep_after_ns \(after)\n" }
+      if let before = windows[cpu]!.keepBefore { text += "cpu \(cpu) keep_before_ns \(before)\n" }
+    }
+    return text
   }
 
   /// `field:TYPE NAME;	offset:N;	size:N;	signed:N;` lines → name → (offset, size).

@@ -11,6 +11,9 @@
 ///   (dispatch to completion);
 /// - with a model, a process for it: the block being read as slices on one track (runs of
 ///   requests in issue order, `X`), and a `layer` counter (-1 outside the blocks);
+/// - with a residency timeline (`record`'s residency.json), counters on the model's process of
+///   the MiB of each layer (and of the tensors outside the blocks, and of the whole model) in
+///   the page cache at each sample, so eviction under a budget lines up with the reads;
 /// - instants (`i`, global) for trace markers, the load/decode boundary and the workload's
 ///   phases; metadata (`M`) naming processes and tracks.
 ///
@@ -26,6 +29,12 @@ public struct PerfettoTraceWriter {
     public var modelName: String?
     /// The writer's version, in `otherData`.
     public var toolVersion = ""
+    /// The model's page-cache residency sampled during the run, written as counters.
+    public var residency: ResidencyTimeline?
+    /// The window the requests were cut to (`--from`/`--to`, trace clock): residency samples
+    /// outside it are left out too.
+    public var windowStart: UInt64?
+    public var windowEnd: UInt64?
     public init() {}
   }
 
@@ -47,6 +56,8 @@ public struct PerfettoTraceWriter {
   public private(set) var cutTime: UInt64?
   /// The time zero of the file, on the trace's clock.
   public private(set) var origin: UInt64 = 0
+  /// Residency samples written as counters.
+  public private(set) var residencySamplesWritten = 0
 
   private let deviceName: (DeviceNumber) -> String
   private var devices: [DeviceTrack] = []
@@ -127,6 +138,7 @@ public struct PerfettoTraceWriter {
   public mutating func finish(instants: [ExportInstant]) {
     if let run = layers.finish(cutAt: cutTime) { writeRun(run) }
     for index in devices.indices { releaseRates(index, before: nil) }
+    if let residency = settings.residency { writeResidency(residency) }
     var marks = instants
     if let cutTime {
       marks.append(
@@ -154,6 +166,8 @@ public struct PerfettoTraceWriter {
     out.decimal(UInt64(requestsLeftOut))
     out.literal(",\"request_limit\":")
     out.decimal(UInt64(settings.requestLimit))
+    out.literal(",\"residency_samples\":")
+    out.decimal(UInt64(residencySamplesWritten))
     out.literal(",\"late_requests\":")
     out.decimal(UInt64(devices.reduce(0) { $0 + $1.windows.lateRequests }))
     out.literal("}}\n")
@@ -351,6 +365,60 @@ public struct PerfettoTraceWriter {
     out.microseconds(nanoseconds: relative(run.start))
     out.literal(",\"pid\":1,\"tid\":0,\"args\":{\"layer\":")
     out.signed(Int64(run.layer))
+    out.literal("}}")
+  }
+
+  /// The residency samples inside the trace's window as counters on the model's process: one
+  /// track per layer (`resident MiB blk.7`), one for the tensors outside the blocks and one for
+  /// the whole model, each written where its value changes. A sample taken before the trace's
+  /// first event is shown at time zero (the last such one only); samples past the request
+  /// limit's cut are left out, as the requests are.
+  private mutating func writeResidency(_ timeline: ResidencyTimeline) {
+    let groups = timeline.groups
+    guard timeline.count > 0, !groups.isEmpty else { return }
+    let names = groups.map { group in
+      ExportBuffer.encodedJSONString("resident MiB " + (group.layer.map { "blk.\($0)" } ?? "outside the blocks"))
+    }
+    let lower = max(settings.windowStart ?? 0, origin)
+    let upper = min(settings.windowEnd ?? .max, cutTime ?? .max)
+    var first = 0
+    while first + 1 < timeline.count, timeline.times[first + 1] <= lower { first += 1 }
+    if model == nil {
+      metadata(pid: Self.modelPid, tid: nil, name: "process_name", value: "model \(settings.modelName ?? "") page cache")
+      sortIndex(pid: Self.modelPid, 0)
+    }
+    var last = [UInt64?](repeating: nil, count: groups.count)
+    var lastTotal: UInt64?
+    for sample in first..<timeline.count {
+      let time = max(timeline.times[sample], lower)
+      guard time <= upper else { break }
+      var total: UInt64 = 0
+      for group in groups.indices {
+        let bytes = timeline.resident(sample: sample, group: group)
+        total += bytes
+        if last[group] != bytes {
+          writeResidencyCounter(name: names[group], at: time, bytes: bytes)
+          last[group] = bytes
+        }
+      }
+      if lastTotal != total {
+        writeResidencyCounter(name: Self.residencyTotalName, at: time, bytes: total)
+        lastTotal = total
+      }
+      residencySamplesWritten += 1
+    }
+  }
+
+  static let residencyTotalName = ExportBuffer.encodedJSONString("resident MiB (whole model)")
+
+  private mutating func writeResidencyCounter(name: [UInt8], at time: UInt64, bytes: UInt64) {
+    startEvent()
+    out.literal("\"name\":")
+    out.raw(name)
+    out.literal(",\"cat\":\"page cache\",\"ph\":\"C\",\"ts\":")
+    out.microseconds(nanoseconds: relative(time))
+    out.literal(",\"pid\":1,\"tid\":0,\"args\":{\"MiB\":")
+    out.fixed(Double(bytes) / 1_048_576, digits: 3)
     out.literal("}}")
   }
 

@@ -58,6 +58,7 @@ public enum ExperimentRecorder {
       let available = (try? ProcMemorySnapshot.take())?.meminfo["MemAvailable"].map { $0 }
       let choice = TraceBufferSizing.choose(diskName: name, cpus: ExperimentEnvironment.cpuCount(), memAvailableBytes: available)
       traceConfiguration.bufferKiBPerCPU = choice.kibPerCPU
+      if configuration.actions == .tracepoints, configuration.drain == .raw { traceConfiguration.handoffCapKiB = choice.handoffCapKiB }
       bufferChoice = choice
     }
     let tracer = try TraceRecorder(traceConfiguration)
@@ -210,7 +211,9 @@ public enum ExperimentRecorder {
     if let start = recorderUsageAtWorkloadStart, let end = recorderUsageAtWorkloadEnd {
       recording.recorderCPUDuringWorkload = end.since(start)
     }
-    recording.bufferKiBPerCPU = traceConfiguration.bufferKiBPerCPU
+    recording.bufferKiBAtStart = traceConfiguration.bufferKiBPerCPU
+    recording.bufferKiBPerCPU = recording.handoffs.last?.toKiB ?? traceConfiguration.bufferKiBPerCPU
+    recording.handoffCapKiB = traceConfiguration.handoffCapKiB
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
     locker?.release()

@@ -121,6 +121,9 @@ enum ManifestBuilder {
     members.append(("lost_task_events", .number(recording.lostTaskEvents)))
     members.append(("buffer_kib_per_cpu", .optional(recording.bufferKiBPerCPU)))
     members.append(("buffer_reason", recording.bufferReason.map { JSONValue.string($0) } ?? .null))
+    members.append(("buffer_kib_at_start", .optional(recording.bufferKiBAtStart)))
+    members.append(("buffer_handoff_cap_kib", .optional(recording.handoffCapKiB)))
+    members.append(("buffer_handoffs", .array(recording.handoffs.map(handoffJSON))))
     members.append(
       (
         "lost_by_cpu",
@@ -134,6 +137,18 @@ enum ManifestBuilder {
     members.append(("bytes_written", .number(recording.bytesWritten)))
     members.append(("per_cpu_stats", .object(perCPU)))
     return .object(members)
+  }
+
+  /// One handoff to larger rings (`RingHandoff.Decision`).
+  static func handoffJSON(_ decision: RingHandoff.Decision) -> JSONValue {
+    .object([
+      ("at_seconds", .double(decision.atSeconds)), ("from_kib", .number(decision.fromKiB)), ("to_kib", .number(decision.toKiB)),
+      ("bytes_per_second_per_cpu", .double(decision.bytesPerSecondPerCPU.rounded())),
+      ("from_instance", .string(decision.fromInstance)), ("to_instance", .string(decision.toInstance)),
+      ("files", .string(decision.stem + ".cpuN")),
+      ("cut_by_cpu", .object(decision.cutByCPU.sorted { $0.key < $1.key }.map { ("cpu\($0.key)", .string($0.value)) })),
+      ("overlap_ms", .double(decision.overlapMilliseconds)), ("events_lost_before", .number(decision.lostBefore)),
+    ])
   }
 
   static func cpuJSON(_ cpu: RecorderCPU) -> JSONValue {

@@ -36,6 +36,8 @@ public enum TraceExport {
     public var origin: UInt64
     public var perfettoRequests = 0
     public var perfettoLeftOut = 0
+    /// Residency samples written as counters.
+    public var perfettoResidencySamples = 0
     /// Issue time of the first request the limit left out.
     public var perfettoCutTime: UInt64?
     public var fioReads = 0
@@ -115,6 +117,7 @@ public enum TraceExport {
     var summary = Result(analysis: result, origin: origin ?? 0)
     summary.perfettoRequests = perfetto?.requestsWritten ?? 0
     summary.perfettoLeftOut = perfetto?.requestsLeftOut ?? 0
+    summary.perfettoResidencySamples = perfetto?.residencySamplesWritten ?? 0
     summary.perfettoCutTime = perfetto?.cutTime
     summary.fioReads = fio?.reads ?? 0
     summary.fioBytes = fio?.bytes ?? 0

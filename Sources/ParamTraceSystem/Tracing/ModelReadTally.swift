@@ -29,24 +29,46 @@ final class ModelReadTally {
 
   /// Nil when the layouts file cannot be read (the line then shows the disk's counters).
   init?(stem: String, cpus: [Int], extents: FileExtentMap) {
-    guard let data = try? readWholeFile(stem + ".formats", limit: 1 << 20),
-      let formats = try? FtraceRawFormats(parsing: String(decoding: data, as: UTF8.self))
-    else { return nil }
+    self.stem = stem
+    self.cpus = cpus
+    self.extents = extents
+    files = []
+    guard let formats = Self.formats(stem) else { return nil }
+    pageSize = formats.pageSize
+    buffer = .allocate(byteCount: max(pageSize, 1 << 20) / pageSize * pageSize, alignment: 4096)
+    files = Self.files(stem: stem, cpus: cpus, formats: formats)
+  }
+
+  private let stem: String
+  private let cpus: [Int]
+  /// The handoff's next set of files (`stem.sK`), followed once its layouts are written.
+  private var nextSegment = 1
+
+  private static func formats(_ stem: String) -> FtraceRawFormats? {
+    guard let data = try? readWholeFile(stem + ".formats", limit: 1 << 20) else { return nil }
+    return try? FtraceRawFormats(parsing: String(decoding: data, as: UTF8.self))
+  }
+
+  private static func files(stem: String, cpus: [Int], formats: FtraceRawFormats) -> [CPUFile] {
     let skipped = BlockActionSet(BlockAction.allCases.filter { $0 != .complete })
-    files = cpus.map { cpu in
+    return cpus.map { cpu in
       CPUFile(
         path: "\(stem).cpu\(cpu)",
         decoder: FtraceRawDecoder(options: DecoderOptions(sourceName: "status", countedOnly: skipped), formats: formats, cpu: UInt16(cpu)))
     }
-    self.extents = extents
-    pageSize = formats.pageSize
-    buffer = .allocate(byteCount: max(pageSize, 1 << 20) / pageSize * pageSize, alignment: 4096)
   }
 
   deinit { buffer.deallocate() }
 
   /// Decodes what was written since the last call; returns the totals so far.
+  /// After a handoff to larger rings the next set's files are read too; the few milliseconds
+  /// both instances recorded are counted twice here (the analysis cuts them exactly).
   func update() -> (requests: UInt64, bytes: UInt64) {
+    let next = RawTraceFiles.segmentStem(stem, nextSegment)
+    if let formats = Self.formats(next), formats.pageSize == pageSize {
+      files += Self.files(stem: next, cpus: cpus, formats: formats)
+      nextSegment += 1
+    }
     for index in files.indices { advance(&files[index]) }
     return (requests, bytes)
   }

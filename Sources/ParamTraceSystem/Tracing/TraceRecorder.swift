@@ -64,7 +64,9 @@ public final class TraceRecorder: @unchecked Sendable {
   /// The task events recorded (`SUBSYSTEM/NAME`); empty when the kernel lacks the fork event
   /// or `recordTaskEvents` is off.
   public let taskEvents: [String]
-  private let session: Mutex<Session>
+  let session: Mutex<Session>
+  /// Keeps a handoff (`handOff`) and stop/teardown apart: they wait for one under way.
+  let handoffGate = Mutex(HandoffGate())
 
   struct Session: ~Copyable {
     enum Phase { case prepared, running, stopped, tornDown }
@@ -89,6 +91,38 @@ public final class TraceRecorder: @unchecked Sendable {
     var statsBefore: [Int: TraceRingStats] = [:]
     /// Test hook: the text trace's path instead of `OUTDIR/trace.tp.txt` (`/dev/full` for ENOSPC).
     var textOutputOverride: String?
+    /// `.raw`: the live set of files (0: `trace.raw`, k: `trace.raw.sK`, after k handoffs to
+    /// larger rings), its ring size and when it began recording.
+    var segment = 0
+    var tracingStart: UInt64 = 0
+    var liveKiB = 0
+    var segmentStart: UInt64 = 0
+    /// Each set's formats text, and the windows a handoff appended to it.
+    var segmentFormats: [String] = []
+    var segmentWindows: [[UInt16: FtraceRawFormats.Window]] = []
+    /// A handoff's instances while it runs (teardown removes them if it comes first).
+    var pendingInstancePath: String?
+    var retiringInstancePath: String?
+    /// What the earlier sets recorded, their drains finished.
+    var retired = RetiredSegments()
+    var handoffs: [RingHandoff.Decision] = []
+    var handoffProblems: [String] = []
+  }
+
+  /// Earlier sets of a handed-off recording, summed.
+  struct RetiredSegments {
+    var files: [String] = []
+    var bytesWritten = 0
+    var records = 0
+    var lostEventsInStream = 0
+    var lostInStats = 0
+    var lost = 0
+  }
+
+  /// Whether a handoff may start, and whether one runs.
+  struct HandoffGate {
+    var closed = false
+    var running = false
   }
 
   /// Checks everything a recording needs, before anything changes (spec §3.5): root or
@@ -224,7 +258,8 @@ public final class TraceRecorder: @unchecked Sendable {
   /// - Throws: the drain's failure (for example ENOSPC writing the trace; the files keep what
   ///   was written before it), or a tracefs error. Teardown has happened either way.
   public func stop() throws -> TraceRecordingResult {
-    try session.withLock { (state: inout Session) throws(TraceRecorderError) -> TraceRecordingResult in
+    closeHandoffGate()
+    return try session.withLock { (state: inout Session) throws(TraceRecorderError) -> TraceRecordingResult in
       guard case .running = state.phase, let drain = state.drain else {
         throw TraceRecorderError(.misuse("stop() without a running recording"), path: "")
       }
@@ -248,13 +283,13 @@ public final class TraceRecorder: @unchecked Sendable {
           taskLost = Self.lostEvents(before: state.taskStatsBefore, after: after, inStream: taskSummary!.lostEventsInStream)
         }
         let statsAfter = try TraceRingStats.read(base: base)
-        var summary = drain.sink.summary
-        for more in state.moreDrains {
-          let other = more.sink.summary
-          summary.files += other.files
-          summary.bytesWritten += other.bytesWritten
-          summary.records += other.records
-        }
+        var summary = Self.summary(of: [drain] + state.moreDrains)
+        let retired = state.retired
+        summary.files = retired.files + summary.files
+        summary.bytesWritten += retired.bytesWritten
+        summary.records += retired.records
+        let handoffs = state.handoffs
+        let handoffProblems = state.handoffProblems
         let failure = drain.failure ?? state.moreDrains.lazy.compactMap(\.failure).first
         let instance = state.instanceName ?? Self.topLevelInstanceName
         let before = state.statsBefore
@@ -262,8 +297,10 @@ public final class TraceRecorder: @unchecked Sendable {
         teardownLocked(&state)
         state.phase = .tornDown
         if let failure { throw failure }
-        var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance, rawDrain: rawDrain)
+        var result = makeResult(summary: summary, before: before, after: statsAfter, instance: instance, rawDrain: rawDrain, retired: retired)
         result.taskEvents = taskEvents
+        result.handoffs = handoffs
+        result.warnings += handoffProblems
         if let taskSummary {
           result.taskFile = taskSummary.files.first
           result.lostTaskEvents = taskLost
@@ -287,7 +324,15 @@ public final class TraceRecorder: @unchecked Sendable {
   /// buffer size, the disk's `trace/enable` and `tracing_on` restored and the lock released.
   /// Idempotent; never throws (problems are printed on stderr).
   public func teardown() {
+    closeHandoffGate()
     session.withLock { teardownLocked(&$0, reportingDrainFailure: true) }
+  }
+
+  /// No handoff starts from now on; waits for one under way (it takes the session's lock,
+  /// so this must be called without it).
+  func closeHandoffGate() {
+    handoffGate.withLock { $0.closed = true }
+    while handoffGate.withLock({ $0.running }) { usleep(1_000) }
   }
 
   /// The drain thread's failure, if it stopped early (for example ENOSPC): poll it during a
@@ -303,8 +348,8 @@ public final class TraceRecorder: @unchecked Sendable {
       guard case .running = state.phase, let drain = state.drain else { return nil }
       let base = state.instancePath ?? tracefs.root
       let after = (try? TraceRingStats.read(base: base)) ?? [:]
-      let lost = TraceRingStats.growth(from: state.statsBefore, to: after).lost
-      let bytes = ([drain] + state.moreDrains).reduce(0) { $0 + $1.bytesWrittenSoFar }
+      let lost = TraceRingStats.growth(from: state.statsBefore, to: after).lost + state.retired.lost
+      let bytes = ([drain] + state.moreDrains).reduce(0) { $0 + $1.bytesWrittenSoFar } + state.retired.bytesWritten
       return (lost, bytes)
     }
   }
@@ -343,7 +388,7 @@ public final class TraceRecorder: @unchecked Sendable {
   /// Makes a new private instance `paramtrace-PID[-N]` (`onCreate` learns its path at once,
   /// so teardown removes it whatever fails next), tracing off, with the text options the
   /// decoders read, `buffer_size_kb` and `trace_clock=mono`; returns its name and path.
-  private func makeInstance(
+  func makeInstance(
     bufferKiB: Int, onCreate: (String) -> Void
   ) throws(TraceRecorderError) -> (name: String, path: String) {
     let instances = tracefs.path("instances")
@@ -373,20 +418,25 @@ public final class TraceRecorder: @unchecked Sendable {
     return (name, directory)
   }
 
+  /// Enables the block tracepoints in the instance at `directory`, filtered to every disk the
+  /// model lies on (usually one): `dev == A || dev == B`.
+  func enableBlockEvents(in directory: String) throws(TraceRecorderError) {
+    let filter = ([configuration.disk] + configuration.extraDisks).map { "dev == 0x" + String($0.raw, radix: 16) }.joined(separator: " || ")
+    for event in events {
+      try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
+      try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
+    }
+  }
+
   /// Enables the task events in the instance at `directory`, unfiltered.
-  private func enableTaskEvents(in directory: String) throws(TraceRecorderError) {
+  func enableTaskEvents(in directory: String) throws(TraceRecorderError) {
     for event in taskEvents { try Tracefs.write("1", to: "\(directory)/events/\(event)/enable") }
   }
 
   private func startInstance(_ state: inout Session) throws(TraceRecorderError) {
     let (name, directory) = try makeInstance(bufferKiB: configuration.bufferKiBPerCPU) { state.instancePath = $0 }
     state.instanceName = name
-    // Every disk the model lies on (usually one): `dev == A || dev == B`.
-    let filter = ([configuration.disk] + configuration.extraDisks).map { "dev == 0x" + String($0.raw, radix: 16) }.joined(separator: " || ")
-    for event in events {
-      try Tracefs.write(filter, to: "\(directory)/events/block/\(event)/filter")
-      try Tracefs.write("1", to: "\(directory)/events/block/\(event)/enable")
-    }
+    try enableBlockEvents(in: directory)
     try enableTaskEvents(in: directory)
     if configuration.drain == .raw, state.textOutputOverride == nil {
       state.rawDrain = true
@@ -405,6 +455,10 @@ public final class TraceRecorder: @unchecked Sendable {
     try drain.start()
     for more in state.moreDrains { try more.start() }
     try Tracefs.write("1", to: directory + "/tracing_on")
+    state.segmentStart = MonotonicClock.nanoseconds()
+    state.tracingStart = state.segmentStart
+    state.liveKiB = configuration.bufferKiBPerCPU
+    if state.rawDrain, configuration.handoffCapKiB != nil { scheduleRateChecks() }
   }
 
   /// The stem of a raw recording's files: `trace.raw.cpuN` and `trace.raw.formats`.
@@ -413,23 +467,33 @@ public final class TraceRecorder: @unchecked Sendable {
   /// One drain per CPU on `per_cpu/cpuN/trace_pipe_raw`, and the event layouts saved first.
   private func startRawDrains(_ state: inout Session, directory: String) throws(TraceRecorderError) {
     let stem = configuration.outputDirectory + "/" + Self.rawStem
-    let pageSize = try saveRawFormats(instance: directory, to: stem + ".formats")
+    let (drains, formats) = try makeRawDrains(instance: directory, stem: stem, ringKiB: configuration.bufferKiBPerCPU)
+    state.drain = drains[0]
+    state.moreDrains = Array(drains.dropFirst())
+    state.segmentFormats = [formats]
+    state.segmentWindows = [[:]]
+  }
+
+  /// The layouts saved as `stem.formats`, and one drain per CPU of the instance at `directory`
+  /// into `stem.cpuN` (not started); returns the drains and the formats text.
+  func makeRawDrains(instance directory: String, stem: String, ringKiB: Int) throws(TraceRecorderError) -> ([TraceDrain], String) {
+    let (pageSize, formats) = try saveRawFormats(instance: directory, to: stem + ".formats")
     // poll(2) on trace_pipe_raw wakes when the ring is this full; the drain's own pacing
     // reads sooner when events come fast.
     if Tracefs.exists(directory + "/buffer_percent") { try Tracefs.write("25", to: directory + "/buffer_percent") }
     let cpus = Tracefs.cpus(in: directory)
     guard !cpus.isEmpty else { throw TraceRecorderError(.misuse("no per_cpu directories in \(directory)"), path: directory) }
+    var drains: [TraceDrain] = []
     for cpu in cpus {
       let sink = try RawPageSink(path: "\(stem).cpu\(cpu)", pageSize: pageSize)
-      let drain = try TraceDrain(
-        pipePath: "\(directory)/per_cpu/cpu\(cpu)/trace_pipe_raw", sink: sink, ringBytes: configuration.bufferKiBPerCPU << 10)
-      if state.drain == nil { state.drain = drain } else { state.moreDrains.append(drain) }
+      drains.append(try TraceDrain(pipePath: "\(directory)/per_cpu/cpu\(cpu)/trace_pipe_raw", sink: sink, ringBytes: ringKiB << 10))
     }
+    return (drains, formats)
   }
 
   /// Writes the instance's page and event layouts (every enabled event, and `ftrace/print`
-  /// for markers) as `== PATH` sections; returns the page size.
-  private func saveRawFormats(instance directory: String, to path: String) throws(TraceRecorderError) -> Int {
+  /// for markers) as `== PATH` sections; returns the page size and the text.
+  private func saveRawFormats(instance directory: String, to path: String) throws(TraceRecorderError) -> (Int, String) {
     var sections: [String] = ["events/header_page", "events/header_event"]
     if Tracefs.exists(directory + "/buffer_subbuf_size_kb") { sections.append("buffer_subbuf_size_kb") }
     sections += events.map { "events/block/\($0)/format" } + taskEvents.map { "events/\($0)/format" }
@@ -442,10 +506,15 @@ public final class TraceRecorder: @unchecked Sendable {
       if section == "buffer_subbuf_size_kb", let kib = Int(content) { pageSize = kib * 1024 }
       text += "== \(section)\n\(content)\n"
     }
+    try Self.writeFile(text, to: path)
+    return (pageSize, text)
+  }
+
+  /// Writes `text` as the whole file at `path`, synced.
+  static func writeFile(_ text: String, to path: String) throws(TraceRecorderError) {
     let file = try TraceOutputFile(path: path)
     try file.write(Array(text.utf8))
     try file.finish()
-    return pageSize
   }
 
   private func startBlkTracer(_ state: inout Session) throws(TraceRecorderError) {
@@ -508,6 +577,20 @@ public final class TraceRecorder: @unchecked Sendable {
 
   // MARK: Finishing
 
+  /// What a set of finished drains wrote, together (one per CPU for raw pages).
+  static func summary(of drains: [TraceDrain]) -> TraceDrainSummary {
+    var summary = drains[0].sink.summary
+    for more in drains.dropFirst() {
+      let other = more.sink.summary
+      summary.files += other.files
+      summary.bytesWritten += other.bytesWritten
+      summary.records += other.records
+      summary.lostEventsInStream += other.lostEventsInStream
+      summary.skippedBytes += other.skippedBytes
+    }
+    return summary
+  }
+
   /// Lost events of one instance: the larger of the per-CPU counters' growth and the LOST
   /// notices in the stream (both count the same losses), plus events left unread.
   static func lostEvents(before: [Int: TraceRingStats], after: [Int: TraceRingStats], inStream: Int) -> Int {
@@ -516,16 +599,18 @@ public final class TraceRecorder: @unchecked Sendable {
   }
 
   private func makeResult(
-    summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String, rawDrain: Bool
+    summary: TraceDrainSummary, before: [Int: TraceRingStats], after: [Int: TraceRingStats], instance: String, rawDrain: Bool,
+    retired: RetiredSegments = RetiredSegments()
   ) -> TraceRecordingResult {
-    let (lostInStats, unread) = TraceRingStats.growth(from: before, to: after)
-    let lost = Self.lostEvents(before: before, after: after, inStream: summary.lostEventsInStream)
+    var (lostInStats, unread) = TraceRingStats.growth(from: before, to: after)
+    let lost = Self.lostEvents(before: before, after: after, inStream: summary.lostEventsInStream) + retired.lost
+    lostInStats += retired.lostInStats
     var result = TraceRecordingResult(
       files: summary.files, format: configuration.actions == .full ? .blktrace : rawDrain ? .ftraceRaw : .tracepoint,
       lostEvents: lost,
       perCPUStats: after.mapValues(\.fields), bytesWritten: summary.bytesWritten, instance: instance)
     result.lostEventsInStats = lostInStats
-    result.lostEventsInStream = summary.lostEventsInStream
+    result.lostEventsInStream = summary.lostEventsInStream + retired.lostEventsInStream
     result.records = summary.records
     result.skippedBytes = summary.skippedBytes
     if lost > 0 {
@@ -564,6 +649,13 @@ public final class TraceRecorder: @unchecked Sendable {
       drain.closeDescriptors()
       state.taskDrain = nil
     }
+    for directory in [state.pendingInstancePath, state.retiringInstancePath].compactMap({ $0 }) {
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/tracing_on") }
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/events/enable") }
+      bestEffort { () throws(TraceRecorderError) in try Tracefs.removeInstance(directory) }
+    }
+    state.pendingInstancePath = nil
+    state.retiringInstancePath = nil
     if let directory = state.taskInstancePath {
       bestEffort { () throws(TraceRecorderError) in try Tracefs.write("0", to: directory + "/events/enable") }
       bestEffort { () throws(TraceRecorderError) in try Tracefs.removeInstance(directory) }

@@ -42,6 +42,10 @@ public struct TraceRecorderConfiguration: Sendable {
   /// thread being starved by a workload that saturates every CPU or stalled on its own disk
   /// write. Smaller buffers lose events under such stalls (reported, never hidden).
   public var bufferKiBPerCPU: Int = 16384
+  /// `.raw`: hand the recording to larger rings when the rate seen in the first seconds needs
+  /// more than `bufferKiBPerCPU` (`RingHandoff`), up to this many KiB per CPU; nil keeps the
+  /// rings as they are (an explicit `--buffer-kib`).
+  public var handoffCapKiB: Int?
   /// Raw pages (default) or text, for `.tracepoints`.
   public var drain: TraceDrainKind = .raw
   /// Also record the scheduler's task events (fork, exec, exit, newtask, rename), so the

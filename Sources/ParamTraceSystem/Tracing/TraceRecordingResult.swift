@@ -41,14 +41,19 @@ public struct TraceRecordingResult: Sendable {
   public var analysisFiles: [String] { files + (taskFile.map { [$0] } ?? []) }
   /// The format to open `analysisFiles` with: nil (detect each) when they mix formats.
   public var analysisFormat: TraceFormat? { taskFile == nil ? format : nil }
-  /// The ring size per CPU and why it was chosen (set by the experiment).
+  /// The ring size per CPU at the end (after any handoff), at the start, the most a handoff
+  /// could take, and why it was chosen (set by the experiment).
   public var bufferKiBPerCPU: Int?
+  public var bufferKiBAtStart: Int?
+  public var handoffCapKiB: Int?
   public var bufferReason: String?
   /// CPU time paramtrace itself spent while recording (set by the experiment): from tracing
   /// on to tracing off, which includes allocating and freeing the rings and the final drain.
   public var recorderCPU: RecorderCPU?
   /// The part of it spent while the workload ran: what could have taken a core from it.
   public var recorderCPUDuringWorkload: RecorderCPU?
+  /// Handoffs to larger rings during the run (`RingHandoff`), in order.
+  var handoffs: [RingHandoff.Decision] = []
   /// Things the caller should print (on stderr and in the manifest), for example lost events.
   public var warnings: [String] = []
 
