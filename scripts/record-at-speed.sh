@@ -54,7 +54,7 @@ echo "loop device $LOOP ($DEV), 1 GiB file on ext4 over /dev/shm; $ROUNDS rounds
 FIO=(fio --name=speed --filename="$FILE" --rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=32 --numjobs=2
   --runtime="$SECONDS_PER_RUN" --time_based --group_reporting --output-format=json)
 # iops and completed reads from fio's JSON
-fio_numbers() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); j=d["jobs"][0]["read"]; print(round(j["iops"]), j["total_ios"])' "$1"; }
+fio_numbers() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); j=d["jobs"][0]["read"]; print(round(j["iops"]), j["total_ios"], j["io_bytes"])' "$1"; }
 floor_on() {
   mkdir "$INSTANCE"
   echo 0 >"$INSTANCE/tracing_on"
@@ -81,21 +81,26 @@ run() {  # run NAME: one measurement
       "$PARAMTRACE" record "${args[@]}" -- "${FIO[@]}" --output="$out.json" >"$out.log" 2>&1 || true
       ;;
   esac
-  read -r iops reads < <(fio_numbers "$out.json")
+  read -r iops reads fiobytes < <(fio_numbers "$out.json")
   IOPS[$name]+="$iops "
   READS[$name]+="$reads "
   if [ -f "$out/manifest.json" ]; then
-    read -r counted lost handoffs < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); t=m["trace"]; h=t.get("buffer_handoffs") or []; print(m["analysis"]["operations"], t["lost_events"], ",".join("%gs:%d>%dMiB(%s)" % (x["at_seconds"], x["from_kib"]>>10, x["to_kib"]>>10, "/".join(sorted(set(x["cut_by_cpu"].values())))) for x in h) or "-")' "$out/manifest.json")
+    read -r counted bytes lost handoffs < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); t=m["trace"]; h=t.get("buffer_handoffs") or []; print(m["analysis"]["operations"], m["analysis"]["bytes"], t["lost_events"], ",".join("%gs:%d>%dMiB(%s)" % (x["at_seconds"], x["from_kib"]>>10, x["to_kib"]>>10, "/".join(sorted(set(x["cut_by_cpu"].values())))) for x in h) or "-")' "$out/manifest.json")
     COUNTED[$name]+="$counted "
     LOST[$name]+="$lost "
     rm -rf "$out"
   fi
-  echo "  round $2 $name: $iops IOPS, $reads reads${counted:+, record counted $counted, lost $lost, ring handoffs $handoffs}"
+  # Fewer requests than fio's reads with the same bytes: adjacent random reads the block layer
+  # merged into one request (fio counts two reads, the disk saw one request).
+  echo "  round $2 $name: $iops IOPS, $reads reads, $fiobytes bytes${counted:+; record counted $counted requests, $bytes bytes, lost $lost, ring handoffs $handoffs}"
   counted=""
 }
 RUNS=${RUNS:-alone floor raw text full}
 for round in $(seq 1 "$ROUNDS"); do
-  for name in $RUNS; do run "$name" "$round"; done
+  # Odd rounds in the order given, even rounds reversed, so no run always comes first or last.
+  order=$RUNS
+  [ $((round % 2)) = 0 ] && order=$(echo "$RUNS" | tr ' ' '\n' | tac | tr '\n' ' ')
+  for name in $order; do run "$name" "$round"; done
 done
 # One argument per run: NAME|IOPS…|READS…|COUNTED…|LOST…
 summary=()

@@ -72,7 +72,7 @@ struct RecordCommand: ParsableCommand {
   @Option(help: "How tracepoints are saved: raw (default: each CPU's ring-buffer pages as they are, trace.raw.cpuN with the event layouts in trace.raw.formats; the kernel formats nothing, so it keeps up with NVMe rates) or text (trace.tp.txt, readable anywhere, but the kernel formats every event).")
   var drain: String = "raw"
 
-  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
+  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB, for the whole run (default: chosen from the disk, and handed to larger rings when the rate seen in the first seconds needs them).")
   var bufferKiB: Int?
 
   @Option(help: "Seconds between samples of the model's page-cache residency per layer (cachestat(2), else mincore) into residency.json; 0 turns it off.")

@@ -83,7 +83,7 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "tracepoints (default) or full (the ftrace blk tracer).")
   var actions: String = "tracepoints"
 
-  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB.")
+  @Option(name: .customLong("buffer-kib"), help: "Trace ring buffer per CPU, in KiB, for the whole run (default: chosen from the disk, and handed to larger rings when the rate seen in the first seconds needs them).")
   var bufferKiB: Int?
 
   @Option(help: "Seconds between samples of the model's page-cache residency per layer in each run (residency.json); 0 turns it off.")

@@ -74,6 +74,35 @@ import Testing
     #expect(counters.reissuesWithoutRequeue == 1)
   }
 
+  /// Two tasks read the same block at once (fio's two jobs at random offsets, recorded at
+  /// 170 k IOPS on the loop device): both bios are queued before either becomes a request.
+  /// Each completion is one operation, and each keeps its own owner; with one bio per sector
+  /// the second completion had none and the task-tree filter dropped it as another owner's.
+  @Test func twoTasksReadingTheSameBlockAtOnceEachKeepTheirOwner() {
+    let events = [
+      Self.event(241, .queue, 892_272, 8, pid: 21977, comm: "fio"), Self.event(261, .queue, 892_272, 8, pid: 21976, comm: "fio"),
+      Self.event(302, .issue, 892_272, 8, pid: 21977, comm: "fio"), Self.event(303, .issue, 892_272, 8, pid: 21976, comm: "fio"),
+      Self.event(320_910, .complete, 892_272, 8, pid: 22, comm: ""), Self.event(321_821, .complete, 892_272, 8, pid: 22, comm: ""),
+    ]
+    let (ops, counters) = Self.run(events)
+    #expect(ops.count == 2)
+    #expect(Set(ops.map(\.ownerPid)) == [21976, 21977])
+    #expect(ops.allSatisfy { $0.ownerComm == CommName("fio") && $0.queueTime != BlockOperation.noTime })
+    #expect(counters.completedRequests == 2 && counters.completionsWithoutRequest == 0)
+  }
+
+  /// A bio left waiting for more than a second never became a request (merged without a merge
+  /// line): a new bio at its sector replaces it instead of queueing behind it.
+  @Test func aStaleWaitingBioIsReplacedNotQueuedBehind() {
+    let events = [
+      Self.event(1_000, .queue, 64, 8, pid: 7, comm: "old"),
+      Self.event(3_000_000_000, .queue, 64, 8, pid: 8, comm: "new"), Self.event(3_000_000_100, .issue, 64, 8, pid: 8, comm: "new"),
+      Self.event(3_000_009_000, .complete, 64, 8, pid: 0, comm: ""),
+    ]
+    let (ops, _) = Self.run(events)
+    #expect(ops.count == 1 && ops[0].ownerPid == 8 && ops[0].queueTime == 3_000_000_000)
+  }
+
   @Test func backMergedBioJoinsTheRequest() {
     let events = [
       Self.event(1, .queue, 100, 8), Self.event(2, .getRequest, 100, 8), Self.event(3, .insert, 100, 8),

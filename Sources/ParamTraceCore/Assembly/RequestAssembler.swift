@@ -163,12 +163,12 @@ public struct RequestAssembler {
     switch event.action {
     case .queue:
       if event.sectors > 0 {
-        bios.insert(QueuedBio(pid: event.pid, comm: event.comm, time: event.time), event.sector, event.device)
+        queueBio(event)
         pruneBiosIfDue()
       }
     case .split:
       // The bio at `sector` continues as two bios; the second starts at `detail`.
-      if let bio = bios.value(event.sector, event.device) { bios.insert(bio, event.detail, event.device) }
+      if let bio = bios.value(event.sector, event.device) { bios.insert(bio.first, event.detail, event.device) }
     case .backmerge, .frontmerge:
       if event.flags.contains(.requestLevel) {
         // A request merged into another: it will not complete on its own.
@@ -177,7 +177,7 @@ public struct RequestAssembler {
           markDropped(request.sequence)
         }
       } else {
-        bios.remove(event.sector, event.device)
+        _ = takeBio(event.sector, event.device)
         if event.action == .frontmerge { frontMerge(event) }
       }
     case .getRequest, .insert:
@@ -210,7 +210,7 @@ public struct RequestAssembler {
   /// A request first seen on this line; its owner is the task that queued its bio, when the
   /// Q line was seen, else the task on this line.
   private mutating func newRequest(_ event: BlockEvent) -> InFlightRequest {
-    let bio = bios.remove(event.sector, event.device)
+    let bio = takeBio(event.sector, event.device)
     var request = InFlightRequest(
       operation: BlockOperation(
         device: event.device, sector: event.sector, sectors: event.sectors, flags: event.flags,
@@ -253,7 +253,7 @@ public struct RequestAssembler {
       if event.sectors > 0 {
         // No request line: a trace of Q and C lines only (act_mask), or one that began while
         // the request was in flight. The bio's Q line still names the owner when it was seen.
-        let bio = bios.remove(event.sector, event.device)
+        let bio = takeBio(event.sector, event.device)
         if bio == nil { counters.completionsWithoutRequest += 1 }
         counters.completedRequests += 1
         let operation = BlockOperation(
@@ -296,6 +296,43 @@ public struct RequestAssembler {
     if request.sequence != InFlightRequest.unsequenced { updateSlotKey(request.sequence, sector: event.sector) }
     requests.insert(request, event.sector, event.device)
   }
+
+  /// A bio queued at a sector where another bio is still waiting: two tasks reading the same
+  /// block at once (O_DIRECT readers; fio's jobs at random offsets do it a few times in a
+  /// million reads). Both are kept, in queue order, so each request that follows gets its own
+  /// owner; with one slot the second overwrote the first and the later of the two completions
+  /// had no owner. A waiting bio older than `staleBioNanoseconds` never became a request
+  /// (merged without a merge line) and is replaced.
+  @inline(__always)
+  private mutating func queueBio(_ event: BlockEvent) {
+    let bio = QueuedBio(pid: event.pid, comm: event.comm, time: event.time)
+    guard let slot = bios.find(event.sector, event.device) else {
+      bios.insert(bio, event.sector, event.device)
+      return
+    }
+    let waiting = bios[slot: slot]
+    if waiting.time &+ Self.staleBioNanoseconds < event.time {
+      bios[slot: slot] = bio
+    } else {
+      bios[slot: slot].later = QueuedBio.Later(pid: bio.pid, comm: bio.comm, time: bio.time)
+    }
+  }
+
+  /// The oldest bio waiting at the key, leaving a later one there.
+  @inline(__always)
+  private mutating func takeBio(_ sector: UInt64, _ device: DeviceNumber) -> QueuedBio? {
+    guard let slot = bios.find(sector, device) else { return nil }
+    let bio = bios[slot: slot]
+    if let later = bio.later {
+      bios[slot: slot] = QueuedBio(pid: later.pid, comm: later.comm, time: later.time)
+    } else {
+      bios.remove(sector, device)
+    }
+    return bio.first
+  }
+
+  /// A waiting bio this old never became a request (see `queueBio`).
+  static let staleBioNanoseconds: UInt64 = 1_000_000_000
 
   private mutating func pruneBiosIfDue() {
     eventsSinceBioPrune += 1
@@ -431,11 +468,28 @@ public struct RequestAssembler {
     device: DeviceNumber(raw: 0), sector: 0, sectors: 0, flags: [], ownerPid: -1, ownerComm: CommName())
 }
 
-/// A bio seen on a Q line, waiting to become (or join) a request.
+/// A bio seen on a Q line, waiting to become (or join) a request; and a second one queued at
+/// the same sector while it waited (`RequestAssembler.queueBio`).
 struct QueuedBio {
+  struct Later {
+    var pid: Int32
+    var comm: CommName
+    var time: UInt64
+  }
+
   var pid: Int32
   var comm: CommName
   var time: UInt64
+  var later: Later?
+
+  init(pid: Int32, comm: CommName, time: UInt64) {
+    self.pid = pid
+    self.comm = comm
+    self.time = time
+  }
+
+  /// This bio without the one behind it.
+  var first: QueuedBio { QueuedBio(pid: pid, comm: comm, time: time) }
 }
 
 /// A request between its first line and its completion: the operation as assembled so far

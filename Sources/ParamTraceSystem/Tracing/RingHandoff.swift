@@ -12,7 +12,8 @@ import Synchronization
 ///
 /// The size chosen before the run comes from the disk's queue depth (`TraceBufferSizing`),
 /// which bounds how many events can be pending but not how many come each second. At
-/// `checkpoints` seconds after tracing began, the fastest CPU's rate so far decides: each ring
+/// `checkpoints` seconds after tracing began, the fastest CPU's rate since the last look
+/// decides (not since tracing began, which would include the workload's start): each ring
 /// must hold `heldSeconds` of it (the drain can be starved that long by a workload that keeps
 /// every core busy with I/O completions). When the rings hold less, the recording is handed
 /// to a second instance with larger rings (`TraceRecorder.handOff`): both record for a few
@@ -50,7 +51,9 @@ enum RingHandoff {
   }
 
   static let heldSeconds = 2.0
-  static let checkpoints: [Double] = [0.5, 2, 5]
+  /// Looks after tracing began, in seconds: the first usually still sees the workload's start
+  /// (the rate since the previous look decides), the second a steady rate.
+  static let checkpoints: [Double] = [0.5, 1, 2, 5]
   /// A handoff only when the rings should grow by at least this factor (each costs a few
   /// milliseconds of double recording and a second allocation).
   static let minimumGrowth = 1.25

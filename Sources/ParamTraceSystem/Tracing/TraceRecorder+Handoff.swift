@@ -56,7 +56,7 @@ extension TraceRecorder {
     }
   }
 
-  /// At a checkpoint: the fastest CPU's ring rate since the live set began, and a handoff when
+  /// At a checkpoint: the fastest CPU's ring rate since the last look, and a handoff when
   /// the rings hold less than `RingHandoff.heldSeconds` of it.
   func checkRingRate() {
     let entered = handoffGate.withLock { gate -> Bool in
@@ -67,10 +67,17 @@ extension TraceRecorder {
     guard entered else { return }
     defer { handoffGate.withLock { $0.running = false } }
     guard let cap = configuration.handoffCapKiB else { return }
+    // The rate since the last look (or since the live set began): the first moments of a run
+    // include the workload's start, which would dilute a rate taken since tracing began.
     let look = session.withLock { state -> (rate: Double, kib: Int)? in
       guard case .running = state.phase, state.rawDrain, let drain = state.drain else { return nil }
-      let seconds = Double(MonotonicClock.nanoseconds() &- state.segmentStart) / 1e9
-      let fastest = ([drain] + state.moreDrains).map(\.bytesWrittenSoFar).max() ?? 0
+      let now = MonotonicClock.nanoseconds()
+      let bytes = ([drain] + state.moreDrains).map(\.bytesWrittenSoFar)
+      var since = (time: state.segmentStart, bytes: [Int](repeating: 0, count: bytes.count))
+      if let last = state.lastRateLook, last.segment == state.segment, last.bytes.count == bytes.count { since = (last.time, last.bytes) }
+      state.lastRateLook = (state.segment, now, bytes)
+      let seconds = Double(now &- since.time) / 1e9
+      let fastest = zip(bytes, since.bytes).map { $0 - $1 }.max() ?? 0
       return (Double(fastest) / max(seconds, 0.001), state.liveKiB)
     }
     guard let look, let target = RingHandoff.target(bytesPerSecondPerCPU: look.rate, currentKiB: look.kib, capKiB: cap) else {

@@ -97,6 +97,8 @@ public final class TraceRecorder: @unchecked Sendable {
     var tracingStart: UInt64 = 0
     var liveKiB = 0
     var segmentStart: UInt64 = 0
+    /// The last rate check: the set it looked at, when, and each drain's bytes then.
+    var lastRateLook: (segment: Int, time: UInt64, bytes: [Int])?
     /// Each set's formats text, and the windows a handoff appended to it.
     var segmentFormats: [String] = []
     var segmentWindows: [[UInt16: FtraceRawFormats.Window]] = []
