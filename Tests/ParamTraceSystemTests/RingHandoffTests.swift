@@ -75,6 +75,10 @@ import Testing
       while try source.nextBatch(into: &batch) { run.consume(batch) }
       let figures = run.finish(diagnostics: source.diagnostics).figures
       #expect(figures.operations == reads && figures.bytes == UInt64(reads) * 4096)
+      // The status line's tally follows the new files (the overlap's few events may count twice there).
+      let tally = try #require(ModelReadTally(stem: directory + "/raw/trace.raw", cpus: Tracefs.cpus(in: TraceRecorderTests.tracefs), extents: map))
+      let counted = tally.update()
+      #expect(counted.requests >= UInt64(reads) && counted.requests <= UInt64(reads) + 64, "\(counted.requests) of \(reads)")
       #expect(TraceRecorderTests.leftovers(diskName: recorder.diskName).isEmpty)
     }
   }
