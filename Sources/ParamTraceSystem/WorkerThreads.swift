@@ -11,16 +11,9 @@ func runOnThreads(count: Int, _ work: @escaping (Int) -> Void) -> Int32 {
   var threads: [pthread_t] = []
   var failure: Int32 = 0
   for index in 1..<max(count, 1) {
-    let start = Unmanaged.passRetained(WorkerThreadStart(work: work, index: index)).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(&thread, nil, { argument in
-      let start = Unmanaged<WorkerThreadStart>.fromOpaque(argument!).takeRetainedValue()
-      start.work(start.index)
-      return nil
-    }, start)
-    guard created == 0 else {
-      Unmanaged<WorkerThreadStart>.fromOpaque(start).release()
-      failure = created
+    let started = startThread { work(index) }
+    guard let thread = started.thread else {
+      failure = started.error
       break
     }
     threads.append(thread)
@@ -30,12 +23,25 @@ func runOnThreads(count: Int, _ work: @escaping (Int) -> Void) -> Int32 {
   return failure
 }
 
-/// What a worker thread is started with.
-private final class WorkerThreadStart {
-  let work: (Int) -> Void
-  let index: Int
-  init(work: @escaping (Int) -> Void, index: Int) {
-    self.work = work
-    self.index = index
+/// Starts a POSIX thread that runs `body` (joinable: join or detach it). Returns the thread, or
+/// nil and the `pthread_create` error.
+func startThread(_ body: @escaping () -> Void) -> (thread: pthread_t?, error: Int32) {
+  let start = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+  var thread = pthread_t()
+  let created = pthread_create(&thread, nil, { argument in
+    let start = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
+    start.body()
+    return nil
+  }, start)
+  guard created == 0 else {
+    Unmanaged<ThreadBody>.fromOpaque(start).release()
+    return (nil, created)
   }
+  return (thread, 0)
+}
+
+/// What a thread is started with.
+private final class ThreadBody {
+  let body: () -> Void
+  init(_ body: @escaping () -> Void) { self.body = body }
 }

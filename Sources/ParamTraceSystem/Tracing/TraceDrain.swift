@@ -83,18 +83,10 @@ final class TraceDrain: @unchecked Sendable {
 
   /// Starts the thread.
   func start() throws(TraceRecorderError) {
-    let context = Unmanaged.passRetained(self).toOpaque()
-    var handle = pthread_t()
-    let result = pthread_create(
-      &handle, nil,
-      { raw in
-        let drain = Unmanaged<TraceDrain>.fromOpaque(raw!).takeRetainedValue()
-        drain.run()
-        return nil
-      }, context)
-    guard result == 0 else {
-      Unmanaged<TraceDrain>.fromOpaque(context).release()
-      throw TraceRecorderError(.tracefs(operation: "start drain thread for", errno: Errno(rawValue: result)), path: pipePath)
+    // The thread holds the drain until it returns.
+    let started = startThread { self.run() }
+    guard let handle = started.thread else {
+      throw TraceRecorderError(.tracefs(operation: "start drain thread for", errno: Errno(rawValue: started.error)), path: pipePath)
     }
     thread = handle
   }

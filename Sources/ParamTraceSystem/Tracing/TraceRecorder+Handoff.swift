@@ -38,21 +38,14 @@ extension TraceRecorder {
   /// drains', which must keep reading). The thread ends at the last checkpoint or when the
   /// recording stops, whichever is first.
   func scheduleRateChecks() {
-    let start = MonotonicClock.nanoseconds()
-    let context = Unmanaged.passRetained(RateCheckContext(recorder: self, start: start)).toOpaque()
-    var handle = pthread_t()
-    let started = pthread_create(
-      &handle, nil,
-      { raw in
-        let context = Unmanaged<RateCheckContext>.fromOpaque(raw!).takeRetainedValue()
-        context.run()
-        return nil
-      }, context)
-    if started == 0 {
-      pthread_detach(handle)
+    let context = RateCheckContext(recorder: self, start: MonotonicClock.nanoseconds())
+    let started = startThread { context.run() }
+    if let thread = started.thread {
+      pthread_detach(thread)
     } else {
-      Unmanaged<RateCheckContext>.fromOpaque(context).release()
-      session.withLock { $0.handoffProblems.append("the rate checks could not start (pthread_create: \(started)): the rings keep their first size") }
+      session.withLock {
+        $0.handoffProblems.append("the rate checks could not start (pthread_create: \(started.error)): the rings kept their first size")
+      }
     }
   }
 
