@@ -103,9 +103,9 @@ enum RingHandoff {
     let pageSize = formats.pageSize
     guard size >= pageSize else { return nil }
     let chunk = 8 << 20
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+    defer { buffer.deallocate() }
     for start in [max(0, (size - chunk) / pageSize * pageSize), 0] {
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
-      defer { buffer.deallocate() }
       var decoder = FtraceRawDecoder(options: DecoderOptions(sourceName: file), formats: formats, cpu: UInt16(cpu))
       var events = ContiguousArray<BlockEvent>()
       var offset = start

@@ -115,9 +115,7 @@ extension TraceRecorder {
     } catch {
       for drain in drains { drain.closeDescriptors() }
       if markerFD >= 0 { close(markerFD) }
-      try? Tracefs.write("0", to: directory + "/tracing_on")
-      try? Tracefs.write("0", to: directory + "/events/enable")
-      try? Tracefs.removeInstance(directory)
+      Self.removeInstanceQuietly(directory)
       for file in Tracefs.list(configuration.outputDirectory) where file.hasPrefix(RawTraceFiles.segmentStem(Self.rawStem, segment) + ".") {
         unlink(configuration.outputDirectory + "/" + file)
       }
@@ -164,8 +162,7 @@ extension TraceRecorder {
     let failure = retiring.drains.lazy.compactMap(\.failure).first
     for drain in retiring.drains { drain.closeDescriptors() }
     if retiring.markerFD >= 0 { close(retiring.markerFD) }
-    try? Tracefs.write("0", to: retiring.path + "/events/enable")
-    try? Tracefs.removeInstance(retiring.path)
+    Self.removeInstanceQuietly(retiring.path)
 
     let oldStem = configuration.outputDirectory + "/" + RawTraceFiles.segmentStem(Self.rawStem, retiring.segment)
     let oldFormatsText = session.withLock { $0.segmentFormats[retiring.segment] }
@@ -205,5 +202,13 @@ extension TraceRecorder {
     }
     try Self.writeFile(oldFormatsText + FtraceRawFormats.windowSection(oldWindows), to: oldStem + ".formats")
     try Self.writeFile(formats + FtraceRawFormats.windowSection(newWindows), to: stem + ".formats")
+  }
+
+  /// Tracing and events off, then the instance removed; a handoff's problems are reported by
+  /// its caller, and teardown retries what is left.
+  static func removeInstanceQuietly(_ directory: String) {
+    try? Tracefs.write("0", to: directory + "/tracing_on")
+    try? Tracefs.write("0", to: directory + "/events/enable")
+    try? Tracefs.removeInstance(directory)
   }
 }
