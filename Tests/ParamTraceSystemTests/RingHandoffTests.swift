@@ -56,10 +56,16 @@ import Testing
       #expect(formats.contains("== window\ncpu 0 keep_before_ns ") && newFormats.contains("== window\ncpu 0 keep_after_ns "))
 
       // Every one of the file's requests once per action, in the files together (the stem opens both sets).
+      // A request the driver hands back (a requeue: the recorder's own file writes can fill the
+      // virtqueue, 1 run in 4 here) is issued once more: that issue is the kernel's, not a duplicate.
       let decoded = try TraceRecorderTests.decode([directory + "/raw/trace.raw"])
       let inFile = decoded.events.filter { TraceRecorderTests.inside($0, map) && $0.flags.contains(.read) }
+      let requeued = inFile.filter { $0.action == .requeue }.count
+      print("handoff test: \(requeued) of the file's requests requeued by the driver")
+      #expect(requeued < 64, "\(requeued) requeues")
       for action in [BlockAction.queue, .issue, .complete] {
-        #expect(inFile.filter { $0.action == action }.count == reads, "\(action)")
+        let expected = action == .issue ? reads + requeued : reads
+        #expect(inFile.filter { $0.action == action }.count == expected, "\(action), \(requeued) requeued")
       }
       #expect(decoded.markers.map(\.text) == ["before the handoff", "after the handoff"])
       #expect(decoded.lost == 0 && decoded.malformed == 0)
