@@ -31,18 +31,9 @@ public final class PrefetchingEventSource: EventBatchSource, @unchecked Sendable
   public init(_ source: any EventBatchSource, depth: Int = 3) {
     inner = source
     free = DispatchSemaphore(value: depth)
-    let box = Unmanaged.passRetained(self).toOpaque()
-    var handle = pthread_t()
-    if pthread_create(&handle, nil, { argument in
-      let source = Unmanaged<PrefetchingEventSource>.fromOpaque(argument!).takeRetainedValue()
-      source.produce()
-      return nil
-    }, box) == 0 {
-      thread = handle
-    } else {
-      Unmanaged<PrefetchingEventSource>.fromOpaque(box).release()
-      produce()  // no thread: decode everything now (still correct, just not parallel)
-    }
+    // The thread holds the source until it returns.
+    thread = startThread { self.produce() }.thread
+    if thread == nil { produce() }  // no thread: decode everything now (still correct, just not parallel)
   }
 
   private func produce() {

@@ -204,15 +204,8 @@ public final class WorkloadProcess: @unchecked Sendable {
   // MARK: - Output
 
   private func startOutputReader(readFD: Int32, outputFD: Int32) {
-    let context = OutputCopy(readFD: readFD, outputFD: outputFD, echo: echo)
-    let box = Unmanaged.passRetained(context).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(&thread, nil, { argument in
-      let copy = Unmanaged<OutputCopy>.fromOpaque(argument!).takeRetainedValue()
-      copy.run()
-      return nil
-    }, box)
-    if created == 0 { outputReader = thread } else { Unmanaged<OutputCopy>.fromOpaque(box).release() }
+    let copy = OutputCopy(readFD: readFD, outputFD: outputFD, echo: echo)
+    outputReader = startThread { copy.run() }.thread
   }
 }
 
