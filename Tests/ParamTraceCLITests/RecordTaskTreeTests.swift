@@ -38,10 +38,15 @@ import Testing
           ["record", "--model", scratch.model, "--cold", "--out", out, "--"] + workload.command(scratch.directory, scratch.model))
         #expect(result.status == 0, "run \(run): \(result.stderr)")
         let analysis = try RecordScratch.json(out + "/analysis.json")
-        let context = "\(workload.name), run \(run)"
-        #expect(analysis["bytes"] as? Int == RecordScratch.modelBytes, "\(context): \(analysis["bytes"] ?? "?") bytes")
-        #expect((analysis["filtered_out"] as! [String: Int])["owner"] == 0, "\(context)")
         let manifest = try RecordScratch.json(out + "/manifest.json")
+        let context = "\(workload.name), run \(run)"
+        // Every byte of the model read, all by the workload's tasks.
+        #expect(analysis["unique_bytes"] as? Int == RecordScratch.modelBytes, "\(context): \(analysis["unique_bytes"] ?? "?") unique bytes")
+        RecordScratch.expectOnePass(analysis["bytes"] as? Int, of: RecordScratch.modelBytes, manifest: manifest, context)
+        // Nobody else read the model: the workload's bytes are all the file's reads.
+        let anyOwner = (manifest["analysis"] as? [String: Any])?["file_bytes_any_owner"] as? Int
+        #expect(analysis["bytes"] as? Int == anyOwner, "\(context): \(anyOwner ?? -1) bytes of the file read by any task")
+        #expect((analysis["filtered_out"] as! [String: Int])["owner"] == 0, "\(context)")
         let tasks = manifest["workload_tasks"] as! [String: Any]
         #expect(tasks["source"] as? String == "trace task events", "\(context)")
         #expect((tasks["seen_by_proc_only"] as! [Int]).isEmpty, "\(context): /proc saw a task the trace did not")
@@ -74,7 +79,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: out + "/trace.tasks.txt"))
         let analysis = try RecordScratch.json(out + "/analysis.json")
-        #expect(analysis["bytes"] as? Int == RecordScratch.modelBytes, "run \(run)")
+        #expect(analysis["unique_bytes"] as? Int == RecordScratch.modelBytes, "run \(run)")
+        RecordScratch.expectOnePass(
+          analysis["bytes"] as? Int, of: RecordScratch.modelBytes, manifest: try RecordScratch.json(out + "/manifest.json"), "blk tracer, run \(run)")
         let tasks = (analysis["workload_tasks"] as! [String: Any])["tasks"] as! [[String: Any]]
         #expect(tasks.filter { ($0["bytes"] as? Int ?? 0) > 0 }.count == 2, "run \(run): \(tasks)")
         let trace = try RecordScratch.json(out + "/manifest.json")["trace"] as! [String: Any]

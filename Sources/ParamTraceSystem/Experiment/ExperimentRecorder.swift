@@ -67,6 +67,10 @@ public enum ExperimentRecorder {
 
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
+    // A kernel agent evicting page cache on its own makes re-reads no budget caused: said
+    // before the run, and after it with what it may have cost.
+    let proactiveReclaim = ProactiveReclaim.detect()
+    if let notice = proactiveReclaim.notice { log(notice) }
     var settingsJSON: [(String, JSONValue)] = []
 
     // The disk's read-ahead for this run: put back by the defer on every way out (error,
@@ -310,6 +314,9 @@ public enum ExperimentRecorder {
           "\(formatFixed(share, 1))% of the model's bytes were read by tasks outside the workload\(who.map { $0.isEmpty ? "" : ": " + $0 } ?? "") (other processes reading the same file?).")
       }
     }
+    let refaultedPages = before.delta(to: after)["workingset_refault_file"]
+    let modelReReadBytes = analysis.map { $0.figures.bytes > $0.figures.uniqueBytes ? $0.figures.bytes - $0.figures.uniqueBytes : 0 }
+    if let warning = proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes) { warnings.append(warning) }
     if recording.taskEvents.isEmpty {
       warnings.append("This kernel has no sched_process_fork event: the workload's tasks come from polling /proc, which misses threads and children that live less than 50 ms.")
     }
@@ -337,15 +344,16 @@ public enum ExperimentRecorder {
       configuration: configuration, disk: disk, modelPath: modelPath, modelExtents: modelExtents, cgroup: cgroup,
       locker: locker, lockedAtEnd: lockedAtEnd, pressure: pressure, recording: recording, workload: result, timings: timings,
       memory: memoryJSON, analysis: analysis, fileOnly: fileOnly, probe: probe, interrupted: interrupted, warnings: warnings,
-      settings: settingsJSON)
+      settings: settingsJSON, proactiveReclaim: proactiveReclaim)
     try writeText(manifest.rendered() + "\n", to: directory + "/manifest.json")
     if let timeline = residencySampler?.timeline, timeline.count > 0 {
       try writeText(timeline.json.rendered(indent: 0) + "\n", to: directory + "/residency.json")
     }
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
-      let budgetWarning = residentAtStart?.warning.map { "\nWARNING: \($0)\n" } ?? ""
-      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")) + budgetWarning, to: directory + "/summary.txt")
+      let notes = [residentAtStart?.warning, proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes)]
+      let machineWarnings = notes.compactMap { $0 }.map { "\nWARNING: \($0)\n" }.joined()
+      try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")) + machineWarnings, to: directory + "/summary.txt")
     }
     return ExperimentOutcome(
       directory: directory, manifest: manifest, analysis: analysis, workload: result, timings: timings, interrupted: interrupted,

@@ -11,7 +11,7 @@ enum ManifestBuilder {
     modelExtents: (map: FileExtentMap, details: FileExtentDetails)?, cgroup: MemoryCgroup?, locker: MemoryLocker?,
     lockedAtEnd: UInt64?, pressure: BudgetPressure?, recording: TraceRecordingResult, workload: WorkloadResult?, timings: LlamaTimings,
     memory: [(String, JSONValue)], analysis: TraceAnalysis?, fileOnly: AccessFigures?, probe: ProbeReport? = nil, interrupted: Bool,
-    warnings: [String], settings: [(String, JSONValue)] = []
+    warnings: [String], settings: [(String, JSONValue)] = [], proactiveReclaim: ProactiveReclaim = ProactiveReclaim(schemes: [])
   ) -> JSONValue {
     let details = modelExtents?.details
     let budget: JSONValue
@@ -36,7 +36,7 @@ enum ManifestBuilder {
       ("command", .array(configuration.command.map { .string($0) })),
     ]
     members.append(("configuration", configurationJSON(configuration)))
-    members.append(("environment", environmentJSON(disk: disk, details: details)))
+    members.append(("environment", environmentJSON(disk: disk, details: details, proactiveReclaim: proactiveReclaim)))
     let modelSource = configuration.model != nil ? configuration.modelSource : modelPath != nil ? "the workload's mappings" : nil
     members.append(("model", modelJSON(modelPath: modelPath, source: modelSource, modelExtents: modelExtents)))
     members.append(("budget", budget))
@@ -73,7 +73,7 @@ enum ManifestBuilder {
     return .object(members)
   }
 
-  static func environmentJSON(disk: DeviceNumber, details: FileExtentDetails?) -> JSONValue {
+  static func environmentJSON(disk: DeviceNumber, details: FileExtentDetails?, proactiveReclaim: ProactiveReclaim) -> JSONValue {
     var members: [(String, JSONValue)] = [("kernel", ExperimentEnvironment.kernel())]
     members.append(("cpus", .number(ExperimentEnvironment.cpuCount())))
     members.append(("traced_disk", .string(disk.description)))
@@ -82,6 +82,9 @@ enum ManifestBuilder {
     members.append(("read_ahead_kb", .optional(details?.readAheadKilobytes)))
     members.append(("filesystem", details?.filesystemType.map { JSONValue.string($0) } ?? .null))
     members.append(("partition_start_sector", .optional(details?.partitionStartSector)))
+    // DAMON pageout schemes running during the run (empty: none): they evict page cache
+    // whatever the budget.
+    members.append(("proactive_reclaim", proactiveReclaim.json))
     return .object(members)
   }
 
