@@ -17,7 +17,7 @@ public struct ResidencyTimeline: Sendable {
   /// cachestat's evicted and recently-evicted pages, `groups.count` per sample; empty with mincore.
   public private(set) var evictedPages: ContiguousArray<UInt64> = []
   public private(set) var recentlyEvictedPages: ContiguousArray<UInt64> = []
-  /// Nanoseconds the samples took in all (the recorder's cost).
+  /// CPU time the samples took in all (the sampling thread's, syscalls included): the recorder's cost.
   public var samplingNanoseconds: UInt64 = 0
   /// Samples taken later than the interval because the one before cost more than the
   /// sampler's cap (0.5 % of one core).

@@ -52,7 +52,7 @@ public final class ModelResidencySampler {
   deinit { for fd in descriptors { close(fd) } }
 
   /// The most of one core sampling may take (issue 14: under 1 % of the workload): a sample
-  /// that took longer than this share of the interval pushes the next one out, so a large
+  /// whose CPU time is more than this share of the interval pushes the next one out, so a large
   /// model on a slow kernel path is sampled less often rather than slowing the run.
   static let maximumShareOfOneCore = 0.005
   /// Takes a sample when the interval has passed since the last one (or the longer wait the
@@ -60,8 +60,9 @@ public final class ModelResidencySampler {
   public func sampleIfDue() {
     let now = MonotonicClock.nanoseconds()
     guard now >= nextSample else { return }
+    let cpuBefore = ThreadCPUClock.nanoseconds()
     sample()
-    let took = MonotonicClock.nanoseconds() &- now
+    let took = ThreadCPUClock.nanoseconds() &- cpuBefore
     let capped = UInt64(Double(took) / Self.maximumShareOfOneCore)
     if capped > intervalNanoseconds { timeline.stretchedIntervals += 1 }
     nextSample = now + max(intervalNanoseconds, capped)
@@ -70,6 +71,7 @@ public final class ModelResidencySampler {
   /// Takes one sample now.
   public func sample() {
     let start = MonotonicClock.nanoseconds()
+    let cpuStart = ThreadCPUClock.nanoseconds()
     var resident = [UInt64](repeating: 0, count: ranges.groups.count)
     var evicted = timeline.method == .cachestat ? resident : []
     var recentlyEvicted = evicted
@@ -89,7 +91,8 @@ public final class ModelResidencySampler {
       }
     }
     timeline.append(time: start, resident: resident, evicted: evicted, recentlyEvicted: recentlyEvicted)
-    timeline.samplingNanoseconds += MonotonicClock.nanoseconds() - start
+    // Its cost is the CPU it used (the syscalls included), not the wall time around it.
+    timeline.samplingNanoseconds += ThreadCPUClock.nanoseconds() &- cpuStart
   }
 
   /// The range's resident bytes by mincore on a read-only mapping of its pages (0 when the
