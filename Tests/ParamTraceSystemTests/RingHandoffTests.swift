@@ -22,6 +22,11 @@ import Testing
     #expect(RingHandoff.target(bytesPerSecondPerCPU: 300 * 1_048_576, currentKiB: 64 << 10, capKiB: 64 << 10) == nil)
   }
 
+  @Test func theRateIsLookedAtEarlyAndThenEveryFiveSecondsToTheEnd() {
+    #expect((0..<8).map(RingHandoff.look) == [0.5, 1, 2, 5, 10, 15, 20, 25])
+    #expect(RingHandoff.look(722) == 3600)
+  }
+
   /// 4 KiB O_DIRECT reads one after the other (each its own request: the next is issued after
   /// the last completed) for 1.6 s from a 1 MiB-per-CPU start: the check at 0.5 s hands the
   /// recording to larger rings. Each of the file's requests is then queued, issued and completed
@@ -85,6 +90,39 @@ import Testing
       let tally = try #require(ModelReadTally(stem: directory + "/raw/trace.raw", cpus: Tracefs.cpus(in: TraceRecorderTests.tracefs), extents: map))
       let counted = tally.update()
       #expect(counted.requests >= UInt64(reads) && counted.requests <= UInt64(reads) + 64, "\(counted.requests) of \(reads)")
+      #expect(TraceRecorderTests.leftovers(diskName: recorder.diskName).isEmpty)
+    }
+  }
+
+  /// A rate that rises after the first looks (as llama.cpp's decode after a long load): 5.3 s
+  /// without reads of the file, then the same reads as above for 5 s. The rings are handed off
+  /// at the 10 s look, and every event still counts once.
+  @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))
+  func aRateThatRisesLateIsStillGivenItsRings() throws {
+    guard TraceRecorderTests.canRun() else { return }
+    try TraceRecorderTests.withDataFile(size: 32 << 20) { directory, file, map, disk in
+      var configuration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory + "/raw")
+      configuration.bufferKiBPerCPU = 1024
+      configuration.handoffCapKiB = 8192
+      let recorder = try TraceRecorder(configuration)
+      defer { recorder.teardown() }
+      try recorder.start()
+      usleep(5_300_000)
+      let reads = try Self.directReads(file, seconds: 5.0)
+      let result = try recorder.stop()
+      print("late handoff: \(result.handoffs.map { "at \($0.atSeconds) s, \($0.fromKiB) → \($0.toKiB) KiB for \(Int($0.bytesPerSecondPerCPU)) B/s, cuts \($0.cutByCPU)" }); \(reads) reads")
+      #expect(result.handoffs.count == 1, "\(result.handoffs.map(\.atSeconds)) \(result.warnings)")
+      guard let handoff = result.handoffs.first else { return }
+      #expect(handoff.atSeconds >= 9.9 && handoff.atSeconds < 11, "\(handoff.atSeconds)")
+      #expect(handoff.fromKiB == 1024 && handoff.toKiB > 1024 && handoff.cutByCPU.values.allSatisfy { $0 == "task_rename" })
+      #expect(result.lostEvents == 0 && result.warnings.isEmpty, "\(result.warnings)")
+      let decoded = try TraceRecorderTests.decode([directory + "/raw/trace.raw"])
+      let inFile = decoded.events.filter { TraceRecorderTests.inside($0, map) && $0.flags.contains(.read) }
+      let requeued = inFile.filter { $0.action == .requeue }.count
+      for action in [BlockAction.queue, .issue, .complete] {
+        #expect(inFile.filter { $0.action == action }.count == (action == .issue ? reads + requeued : reads), "\(action), \(requeued) requeued")
+      }
+      #expect(decoded.lost == 0 && decoded.malformed == 0)
       #expect(TraceRecorderTests.leftovers(diskName: recorder.diskName).isEmpty)
     }
   }

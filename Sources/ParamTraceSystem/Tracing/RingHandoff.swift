@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// The size chosen before the run comes from the disk's queue depth (`TraceBufferSizing`),
 /// which bounds how many events can be pending but not how many come each second. At
-/// `checkpoints` seconds after tracing began, the fastest CPU's rate since the last look
+/// `look(_:)` seconds after tracing began (0.5, 1, 2, 5 and every 5 s after), the fastest CPU's rate since the last look
 /// decides (not since tracing began, which would include the workload's start): each ring
 /// must hold `heldSeconds` of it (the drain can be starved that long by a workload that keeps
 /// every core busy with I/O completions). When the rings hold less, the recording is handed
@@ -51,9 +51,20 @@ enum RingHandoff {
   }
 
   static let heldSeconds = 2.0
-  /// Looks after tracing began, in seconds: the first usually still sees the workload's start
-  /// (the rate since the previous look decides), the second a steady rate.
-  static let checkpoints: [Double] = [0.5, 1, 2, 5]
+  /// The first looks after tracing began, in seconds: the first usually still sees the
+  /// workload's start (the rate since the previous look decides), the second a steady rate.
+  static let firstLooks: [Double] = [0.5, 1, 2, 5]
+  /// Then a look this often for the rest of the recording: a rate can rise long after the
+  /// start. llama.cpp on a model larger than RAM loads it in large sequential requests and
+  /// then decodes in many small faults, more events per second, from the end of the load
+  /// on (a 20 GB model at 2 GB/s loads for 10 s).
+  static let laterLookSeconds = 5.0
+
+  /// The `index`th look, in seconds after tracing began: 0.5, 1, 2, 5, 10, 15, …
+  static func look(_ index: Int) -> Double {
+    guard index >= firstLooks.count else { return firstLooks[index] }
+    return firstLooks[firstLooks.count - 1] + Double(index - firstLooks.count + 1) * laterLookSeconds
+  }
   /// A handoff only when the rings should grow by at least this factor (each costs a few
   /// milliseconds of double recording and a second allocation).
   static let minimumGrowth = 1.25

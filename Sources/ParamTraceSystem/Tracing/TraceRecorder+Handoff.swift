@@ -16,15 +16,22 @@ private final class RateCheckContext {
     self.start = start
   }
 
+  /// Until the recording stops: at each look, the rate check. Between looks it wakes every
+  /// 20 ms during the first looks and every 250 ms after (4 wakeups a second for the rest of
+  /// a long run), to end soon after the recording does.
   func run() {
-    for checkpoint in RingHandoff.checkpoints {
-      let due = start + UInt64(checkpoint * 1e9)
+    var index = 0
+    while true {
+      let look = RingHandoff.look(index)
+      let due = start + UInt64(look * 1e9)
+      let pollMicroseconds: UInt64 = look <= RingHandoff.firstLooks.last! ? 20_000 : 250_000
       while MonotonicClock.nanoseconds() < due {
         guard let recorder, !recorder.handoffGate.withLock({ $0.closed }) else { return }
-        usleep(UInt32(min(20_000, max(1_000, (due &- MonotonicClock.nanoseconds()) / 1_000))))
+        usleep(UInt32(min(pollMicroseconds, max(1_000, (due &- MonotonicClock.nanoseconds()) / 1_000))))
       }
-      guard let recorder else { return }
+      guard let recorder, !recorder.handoffGate.withLock({ $0.closed }) else { return }
       recorder.checkRingRate()
+      index += 1
     }
   }
 }
@@ -33,10 +40,9 @@ private final class RateCheckContext {
 /// instance with larger rings takes over the recording without a gap and without counting an
 /// event twice.
 extension TraceRecorder {
-  /// Looks at the rate at each of `RingHandoff.checkpoints` on a thread of its own (not a
-  /// shared dispatch queue, whose threads a busy process can hold past the checkpoint; not the
-  /// drains', which must keep reading). The thread ends at the last checkpoint or when the
-  /// recording stops, whichever is first.
+  /// Looks at the rate at each `RingHandoff.look` on a thread of its own (not a shared
+  /// dispatch queue, whose threads a busy process can hold past the look; not the drains',
+  /// which must keep reading). The thread ends when the recording stops.
   func scheduleRateChecks() {
     let context = RateCheckContext(recorder: self, start: MonotonicClock.nanoseconds())
     let started = startThread { context.run() }
@@ -49,7 +55,7 @@ extension TraceRecorder {
     }
   }
 
-  /// At a checkpoint: the fastest CPU's ring rate since the last look, and a handoff when
+  /// At a look: the fastest CPU's ring rate since the last one, and a handoff when
   /// the rings hold less than `RingHandoff.heldSeconds` of it.
   func checkRingRate() {
     let entered = handoffGate.withLock { gate -> Bool in
