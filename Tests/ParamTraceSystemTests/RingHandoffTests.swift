@@ -34,13 +34,7 @@ import Testing
   @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))
   func aHandoffMidRunCountsEveryEventOnce() throws {
     guard TraceRecorderTests.canRun() else { return }
-    try TraceRecorderTests.withDataFile(size: 32 << 20) { directory, file, map, disk in
-      var configuration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory + "/raw")
-      configuration.bufferKiBPerCPU = 1024
-      configuration.handoffCapKiB = 8192
-      let recorder = try TraceRecorder(configuration)
-      defer { recorder.teardown() }
-      try recorder.start()
+    try Self.withSmallRings { directory, file, map, recorder in
       try recorder.mark("before the handoff")
       let reads = try Self.directReads(file, seconds: 1.6)
       try recorder.mark("after the handoff")
@@ -60,20 +54,9 @@ import Testing
       let newFormats = try String(contentsOfFile: directory + "/raw/trace.raw.s1.formats", encoding: .utf8)
       #expect(formats.contains("== window\ncpu 0 keep_before_ns ") && newFormats.contains("== window\ncpu 0 keep_after_ns "))
 
-      // Every one of the file's requests once per action, in the files together (the stem opens both sets).
-      // A request the driver hands back (a requeue: the recorder's own file writes can fill the
-      // virtqueue, 1 run in 4 here) is issued once more: that issue is the kernel's, not a duplicate.
-      let decoded = try TraceRecorderTests.decode([directory + "/raw/trace.raw"])
-      let inFile = decoded.events.filter { TraceRecorderTests.inside($0, map) && $0.flags.contains(.read) }
-      let requeued = inFile.filter { $0.action == .requeue }.count
-      print("handoff test: \(requeued) of the file's requests requeued by the driver")
-      #expect(requeued < 64, "\(requeued) requeues")
-      for action in [BlockAction.queue, .issue, .complete] {
-        let expected = action == .issue ? reads + requeued : reads
-        #expect(inFile.filter { $0.action == action }.count == expected, "\(action), \(requeued) requeued")
-      }
+      // Every one of the file's requests once per action, in the two sets of files together.
+      let decoded = try Self.expectEachReadOnce(directory: directory, map: map, reads: reads)
       #expect(decoded.markers.map(\.text) == ["before the handoff", "after the handoff"])
-      #expect(decoded.lost == 0 && decoded.malformed == 0)
       // The handoff's own renames are the recorder's, not the file's.
       #expect(decoded.events.contains { $0.action == .taskRename && $0.comm.description == RingHandoff.syncName(segment: 1) })
 
@@ -100,13 +83,7 @@ import Testing
   @Test(.enabled(if: gate == nil || PrivilegedTestGate.required, Comment(rawValue: gate ?? "")))
   func aRateThatRisesLateIsStillGivenItsRings() throws {
     guard TraceRecorderTests.canRun() else { return }
-    try TraceRecorderTests.withDataFile(size: 32 << 20) { directory, file, map, disk in
-      var configuration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory + "/raw")
-      configuration.bufferKiBPerCPU = 1024
-      configuration.handoffCapKiB = 8192
-      let recorder = try TraceRecorder(configuration)
-      defer { recorder.teardown() }
-      try recorder.start()
+    try Self.withSmallRings { directory, file, map, recorder in
       usleep(5_300_000)
       let reads = try Self.directReads(file, seconds: 5.0)
       let result = try recorder.stop()
@@ -116,13 +93,7 @@ import Testing
       #expect(handoff.atSeconds >= 9.9 && handoff.atSeconds < 11, "\(handoff.atSeconds)")
       #expect(handoff.fromKiB == 1024 && handoff.toKiB > 1024 && handoff.cutByCPU.values.allSatisfy { $0 == "task_rename" })
       #expect(result.lostEvents == 0 && result.warnings.isEmpty, "\(result.warnings)")
-      let decoded = try TraceRecorderTests.decode([directory + "/raw/trace.raw"])
-      let inFile = decoded.events.filter { TraceRecorderTests.inside($0, map) && $0.flags.contains(.read) }
-      let requeued = inFile.filter { $0.action == .requeue }.count
-      for action in [BlockAction.queue, .issue, .complete] {
-        #expect(inFile.filter { $0.action == action }.count == (action == .issue ? reads + requeued : reads), "\(action), \(requeued) requeued")
-      }
-      #expect(decoded.lost == 0 && decoded.malformed == 0)
+      _ = try Self.expectEachReadOnce(directory: directory, map: map, reads: reads)
       #expect(TraceRecorderTests.leftovers(diskName: recorder.diskName).isEmpty)
     }
   }
@@ -143,6 +114,41 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: directory + "/raw/trace.raw.s1.formats"))
       #expect(TraceRecorderTests.leftovers(diskName: recorder.diskName).isEmpty)
     }
+  }
+
+  /// A raw recording of a 32 MiB file's disk that starts with 1 MiB rings per CPU and may be
+  /// handed off up to 8 MiB: `body` gets the directory, the file, its extents and the running
+  /// recorder (torn down after).
+  static func withSmallRings(_ body: (String, String, FileExtentMap, TraceRecorder) throws -> Void) throws {
+    try TraceRecorderTests.withDataFile(size: 32 << 20) { directory, file, map, disk in
+      var configuration = TraceRecorderConfiguration(disk: disk, outputDirectory: directory + "/raw")
+      configuration.bufferKiBPerCPU = 1024
+      configuration.handoffCapKiB = 8192
+      let recorder = try TraceRecorder(configuration)
+      defer { recorder.teardown() }
+      try recorder.start()
+      try body(directory, file, map, recorder)
+    }
+  }
+
+  /// Every one of the file's `reads` requests once per action in all the recording's sets of
+  /// files (the stem opens them all), nothing lost. A request the driver hands back (a
+  /// requeue: the recorder's own file writes can fill the virtqueue, 1 run in 4 here) is issued
+  /// once more: that issue is the kernel's, not a duplicate. Returns the decoded recording.
+  static func expectEachReadOnce(
+    directory: String, map: FileExtentMap, reads: Int, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws -> (events: [BlockEvent], markers: [TraceMarker], lost: Int, malformed: Int) {
+    let decoded = try TraceRecorderTests.decode([directory + "/raw/trace.raw"])
+    let inFile = decoded.events.filter { TraceRecorderTests.inside($0, map) && $0.flags.contains(.read) }
+    let requeued = inFile.filter { $0.action == .requeue }.count
+    print("handoff test: \(requeued) of the file's requests requeued by the driver")
+    #expect(requeued < 64, "\(requeued) requeues", sourceLocation: sourceLocation)
+    for action in [BlockAction.queue, .issue, .complete] {
+      let expected = action == .issue ? reads + requeued : reads
+      #expect(inFile.filter { $0.action == action }.count == expected, "\(action), \(requeued) requeued", sourceLocation: sourceLocation)
+    }
+    #expect(decoded.lost == 0 && decoded.malformed == 0, sourceLocation: sourceLocation)
+    return decoded
   }
 
   /// 4 KiB O_DIRECT preads through `path`, wrapping, for `seconds`; returns how many.
