@@ -1,4 +1,5 @@
 import Foundation
+import ParamTraceCore
 import Testing
 
 /// Sweep axes and budgets for real (issue 15, items 1 and 2): the disk's read_ahead_kb is in
@@ -87,14 +88,19 @@ import Testing
         "record", "--model", scratch.model, "--budget", "48MiB", "--out", out, "--", "/usr/bin/python3", scratch.toucher, scratch.model, "2",
       ])
       #expect(result.status == 0, "\(result.stderr)")
-      #expect(result.stdout.contains("WARNING: Budget cannot bite: 96.00 MiB of the model (100.0%)"), "\(result.stdout)")
+      // All of it, but for what the kernel's proactive reclaim took between the read and the
+      // run's look (this VM's DAMON pageout scheme took 10 % of a fresh 512 MiB file in 25 s).
       let manifest = try RecordScratch.json(out + "/manifest.json")
       let bypass = manifest["budget_bypass"] as! [String: Any]
-      #expect(bypass["bypassed"] as? Bool == true && bypass["resident_bytes"] as? Int == RecordScratch.modelBytes)
+      let resident = bypass["resident_bytes"] as? Int ?? 0
+      #expect(bypass["bypassed"] as? Bool == true && resident <= RecordScratch.modelBytes && resident >= RecordScratch.modelBytes * 95 / 100, "\(bypass)")
+      let share = formatFixed(Double(resident) / Double(RecordScratch.modelBytes) * 100, 1)
+      #expect(result.stdout.contains("WARNING: Budget cannot bite: \(HumanUnits.bytes(resident)) of the model (\(share)%)"), "\(result.stdout)")
+      if resident < RecordScratch.modelBytes { print("budget bypass test: \(RecordScratch.modelBytes - resident) bytes of the model reclaimed before the run looked") }
       #expect((manifest["warnings"] as! [String]).contains { $0.hasPrefix("Budget cannot bite") })
       #expect(try String(contentsOfFile: out + "/summary.txt", encoding: .utf8).contains("WARNING: Budget cannot bite"))
       let report = try runParamtrace(["report", out])
-      #expect(report.stdout.contains("100.0% of the model was already in the page cache"), "\(report.stdout)")
+      #expect(report.stdout.contains("\(share)% of the model was already in the page cache"), "\(report.stdout)")
       try RecordScratch.expectNothingLeft()
     }
   }

@@ -339,25 +339,35 @@ import ParamTraceCore
       try file.read(offset: 0, count: size)
       let full = try PageCache.residency(path: file.path)
       #expect(full.fileBytes == size)
-      #expect(full.residentBytes >= size - 16 * Self.page)
+      // Between two looks the kernel's own reclaim may take a few pages (this VM runs a DAMON
+      // pageout scheme that evicts page cache without pressure: ProactiveReclaim); those
+      // pages are what cachestat counts as evicted, so every comparison allows for them.
+      let reclaimedAfterRead = try PageCacheReclaim.bytes(file.path)
+      #expect(full.residentBytes + reclaimedAfterRead >= size - 16 * Self.page)
 
       // Just written: the pages are dirty, so the first DONTNEED cannot drop them all.
+      let reclaimedBefore = try PageCacheReclaim.bytes(file.path)
       let eviction = try PageCache.evictReporting(path: file.path)
-      #expect(eviction.residentBefore == full.residentBytes)
+      #expect(eviction.residentBefore <= full.residentBytes && eviction.residentBefore + reclaimedBefore >= full.residentBytes, "\(eviction), \(reclaimedBefore) reclaimed")
       #expect(eviction.residentAfter <= 16 * Self.page, "\(eviction)")
-      #expect(try PageCache.residency(path: file.path).residentBytes == eviction.residentAfter)
+      let afterEviction = try PageCache.residency(path: file.path).residentBytes
+      #expect(afterEviction <= eviction.residentAfter)
 
       // Read the first quarter without readahead: that quarter comes back.
       let quarter = size / 4
       try file.read(offset: 0, count: quarter, random: true)
       let partial = try PageCache.residency(path: file.path).residentBytes
+      let reclaimedSinceRead = try PageCacheReclaim.bytes(file.path)
       print(
         "page cache \(file.path): \(full.residentBytes) of \(size) resident after reading, \(eviction.residentBefore) → \(eviction.residentAfter) "
-          + "(\(eviction.attempts) DONTNEED), \(partial) after reading \(quarter)")
-      #expect(partial >= quarter && partial <= quarter + 8 * Self.mebibyte)
+          + "(\(eviction.attempts) DONTNEED), \(partial) after reading \(quarter); \(reclaimedSinceRead) B reclaimed by the kernel meanwhile")
+      #expect(partial + reclaimedSinceRead >= quarter && partial <= quarter + 8 * Self.mebibyte)
 
+      // (Measured before the eviction: DONTNEED removes the shadow entries cachestat counts.)
+      let reclaimedBeforeAgain = try PageCacheReclaim.bytes(file.path)
       let again = try PageCache.evict(path: file.path)
-      #expect(again.residentBefore == partial && again.residentAfter <= 16 * Self.page)
+      #expect(again.residentBefore <= partial && again.residentBefore + reclaimedBeforeAgain >= partial + reclaimedSinceRead)
+      #expect(again.residentAfter <= 16 * Self.page)
     }
   }
 

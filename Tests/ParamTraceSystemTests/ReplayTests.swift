@@ -176,13 +176,15 @@ import Testing
       let plan = try ModelReplayPlan(map: map)
       _ = try ModelReplay.run(
         path: path, plan: plan, options: ModelReplayOptions(tokens: 1, promptTokens: 0, threads: 2, populate: false, readAll: readAll))
-      let resident = try PageCache.residency(path: path).residentBytes
+      // Resident, or taken by the kernel's own reclaim since (PageCacheReclaim).
+      let resident = try PageCache.residency(path: path).residentBytes + PageCacheReclaim.bytes(path)
       let embedding = try #require(map.tensors.first { $0.name == "token_embd.weight" })
       #expect(resident >= layout.fileSize - embedding.byteSize - 4096, "resident \(resident) of \(layout.fileSize)")
       // With MAP_POPULATE the load alone reads the whole file.
       _ = try PageCache.evict(path: path)
       _ = try ModelReplay.run(path: path, plan: plan, options: ModelReplayOptions(tokens: 0, promptTokens: 0, threads: 1, populate: true))
-      #expect(try PageCache.residency(path: path).residentBytes == layout.fileSize)
+      let populated = try PageCache.residency(path: path).residentBytes + PageCacheReclaim.bytes(path)
+      #expect(populated >= layout.fileSize && populated < layout.fileSize + 4096, "\(populated) of \(layout.fileSize)")
     }
   }
 
