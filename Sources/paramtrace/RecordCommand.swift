@@ -81,6 +81,9 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .customLong("read-ahead-kb"), help: "Set the model disk's queue/read_ahead_kb for the run (restored afterwards, also on error, Ctrl-C and SIGTERM).")
   var readAheadKB: UInt64?
 
+  @Flag(help: "Stop the kernel's proactive reclaim (running DAMON pageout schemes, the damon_reclaim module) for the run and start it again after (also on error, Ctrl-C and SIGTERM; after a SIGKILL the next record does): it evicts page cache whatever the budget. Without it, record only warns.")
+  var pauseProactiveReclaim = false
+
   @Option(help: "The experiment directory (created; must be new or empty).")
   var out: String
 
@@ -139,6 +142,7 @@ struct RecordCommand: ParsableCommand {
     configuration.peakWindow = PeakWindowArgument.rule(window)
     if probe { configuration.probe = ProbePlan(secondsPerTest: probeSeconds) }
     configuration.readAheadKilobytes = readAheadKB
+    configuration.pauseProactiveReclaim = pauseProactiveReclaim
     configuration.residencyIntervalSeconds = residencyInterval
     let outcome = try ExperimentRecorder.run(configuration) { printError("paramtrace: \($0)") }
     if let analysis = outcome.analysis {

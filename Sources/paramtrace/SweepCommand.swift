@@ -68,6 +68,9 @@ struct SweepCommand: ParsableCommand {
   @Flag(help: "Drop the whole page cache before every run.")
   var dropCaches = false
 
+  @Flag(help: "Stop the kernel's proactive reclaim (DAMON pageout schemes) during every run, as record does.")
+  var pauseProactiveReclaim = false
+
   @Flag(help: "Allow locks past the safety margin (never past MemAvailable - 256 MiB).")
   var force = false
 
@@ -168,6 +171,7 @@ struct SweepCommand: ParsableCommand {
     // A cached model escapes a cgroup budget: budgeted sweeps start every run cold.
     experiment.cold = cold || (budgets != nil && !warm)
     experiment.dropCaches = dropCaches
+    experiment.pauseProactiveReclaim = pauseProactiveReclaim
     experiment.forceLock = force
     experiment.actions = TraceActions(rawValue: actions) ?? .tracepoints
     experiment.bufferKiBPerCPU = bufferKiB

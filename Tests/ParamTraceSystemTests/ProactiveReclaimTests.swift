@@ -43,12 +43,12 @@ struct ProactiveReclaimTests {
       found.schemes == [
         .init(
           source: "kdamond 0, context 0, scheme 0", operations: "paddr", minimumAgeSeconds: 60, quotaBytesPerSecond: 128 << 20,
-          filters: ["anon: reject", "unmapped: allow"], stopPath: "/sys/kernel/mm/damon/admin/kdamonds/0/state", stopValue: "off")
+          filters: ["anon: reject", "unmapped: allow"], stopPath: root + "/kernel/mm/damon/admin/kdamonds/0/state", stopValue: "off")
       ])
     let warning = try #require(found.warning(refaultedPages: 6, modelReReadBytes: 24576))
     #expect(warning.contains("unaccessed for 60 s or more, up to 128.0 MiB/s"), "\(warning)")
     #expect(warning.contains("read 6 evicted pages again") && warning.contains("re-reads were 24.00 KiB"), "\(warning)")
-    #expect(warning.contains("echo off > /sys/kernel/mm/damon/admin/kdamonds/0/state"), "\(warning)")
+    #expect(warning.contains("--pause-proactive-reclaim (it writes off to \(root)/kernel/mm/damon/admin/kdamonds/0/state"), "\(warning)")
     #expect(found.json.rendered(indent: 0).contains("\"minimum_age_seconds\": 60"))
   }
 
@@ -72,9 +72,54 @@ struct ProactiveReclaimTests {
     let found = ProactiveReclaim.detect(sysRoot: root)
     #expect(found.schemes.map(\.source) == ["damon_reclaim module"])
     #expect(found.schemes.first?.minimumAgeSeconds == 120 && found.schemes.first?.quotaBytesPerSecond == 1 << 30)
-    #expect(found.warning()?.contains("echo N > /sys/module/damon_reclaim/parameters/enabled") == true)
+    #expect(found.warning()?.contains("writes N to \(root)/module/damon_reclaim/parameters/enabled") == true)
     try "N\n".write(toFile: root + "/" + parameters + "/enabled", atomically: true, encoding: .utf8)
     #expect(!ProactiveReclaim.detect(sysRoot: root).isActive)
+  }
+
+  /// The pause writes what it will change to its state file first, stops the scheme, and
+  /// puts the old value back on restore (once); with the scheme already off it changes nothing.
+  @Test func aPauseStopsTheSchemeAndRestoreStartsItAgain() throws {
+    let root = try Self.sysTree(Self.kdamond(state: "on"))
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let state = root + "/kernel/mm/damon/admin/kdamonds/0/state"
+    let pause = try ProactiveReclaimPause(pausing: ProactiveReclaim.detect(sysRoot: root), stateDirectory: root + "/run")
+    #expect(try String(contentsOfFile: state, encoding: .utf8) == "off")
+    #expect(pause.changed.map(\.path) == [state] && pause.changed.map(\.previous) == ["on"])
+    #expect(try String(contentsOfFile: pause.stateFile, encoding: .utf8) == "\(state)\ton\n")
+    #expect(!ProactiveReclaim.detect(sysRoot: root).isActive)
+    #expect(pause.restore() && pause.restore())
+    #expect(try String(contentsOfFile: state, encoding: .utf8) == "on")
+    #expect(!FileManager.default.fileExists(atPath: pause.stateFile))
+    #expect(pause.json(restored: true).rendered(indent: 0).contains("\"previous\": \"on\""))
+  }
+
+  /// A recorder killed while it had paused reclaim leaves its state file: the next one puts
+  /// the old value back (only for a pid that no longer runs) and removes the file.
+  @Test func aPauseLeftByAKilledRecorderIsUndoneByTheNext() throws {
+    let root = try Self.sysTree(Self.kdamond(state: "off"))
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let state = root + "/kernel/mm/damon/admin/kdamonds/0/state"
+    try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: true)
+    // A pid that ran and ended, and this process (alive: its file is left alone).
+    let ended = Process()
+    ended.executableURL = URL(fileURLWithPath: "/bin/true")
+    try ended.run()
+    ended.waitUntilExit()
+    try "\(state)\ton\n".write(toFile: root + "/run/proactive-reclaim-\(ended.processIdentifier)", atomically: true, encoding: .utf8)
+    try "\(state)\tstill-mine\n".write(toFile: root + "/run/proactive-reclaim-\(getpid())", atomically: true, encoding: .utf8)
+    let lines = ProactiveReclaimPause.restoreStale(stateDirectory: root + "/run")
+    #expect(lines == ["\(state) → on, as before paramtrace pid \(ended.processIdentifier) paused it"], "\(lines)")
+    #expect(try String(contentsOfFile: state, encoding: .utf8) == "on")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/run") == ["proactive-reclaim-\(getpid())"])
+  }
+
+  @Test func nothingToPauseChangesNothing() throws {
+    let root = try Self.sysTree(Self.kdamond(state: "on", action: "stat"))
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let pause = try ProactiveReclaimPause(pausing: ProactiveReclaim.detect(sysRoot: root), stateDirectory: root + "/run")
+    #expect(pause.changed.isEmpty && !FileManager.default.fileExists(atPath: root + "/run"))
+    #expect(try String(contentsOfFile: root + "/kernel/mm/damon/admin/kdamonds/0/state", encoding: .utf8) == "on\n")
   }
 
   @Test func noDamonAtAllIsNothing() {

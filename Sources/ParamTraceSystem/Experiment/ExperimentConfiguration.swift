@@ -42,6 +42,9 @@ public struct ExperimentConfiguration: Sendable {
   /// The model disk's `queue/read_ahead_kb` for this run (`--read-ahead-kb`), restored after
   /// it; nil leaves the disk as it is.
   public var readAheadKilobytes: UInt64?
+  /// Stop the kernel's proactive reclaim (DAMON pageout schemes) for the run and start it
+  /// again after (`--pause-proactive-reclaim`); false leaves it running, and warns.
+  public var pauseProactiveReclaim = false
   /// Seconds between samples of the model's page-cache residency per layer (`residency.json`);
   /// 0 turns sampling off.
   public var residencyIntervalSeconds = 0.5

@@ -67,11 +67,25 @@ public enum ExperimentRecorder {
 
     var warnings: [String] = []
     var memoryJSON: [(String, JSONValue)] = []
-    // A kernel agent evicting page cache on its own makes re-reads no budget caused: said
-    // before the run, and after it with what it may have cost.
-    let proactiveReclaim = ProactiveReclaim.detect()
-    if let notice = proactiveReclaim.notice { log(notice) }
     var settingsJSON: [(String, JSONValue)] = []
+
+    // A kernel agent evicting page cache on its own makes re-reads no budget caused: paused
+    // for the run when asked (put back by the defer on every way out), else said before the
+    // run, and after it with what it may have cost.
+    for line in ProactiveReclaimPause.restoreStale() { log("proactive reclaim restored: \(line)") }
+    var proactiveReclaim = ProactiveReclaim.detect()
+    var reclaimPause: ProactiveReclaimPause?
+    defer { if let reclaimPause, !reclaimPause.restore() { log("warning: proactive reclaim not restarted: \(reclaimPause.problem ?? "?")") } }
+    if configuration.pauseProactiveReclaim, proactiveReclaim.isActive {
+      do { reclaimPause = try ProactiveReclaimPause(pausing: proactiveReclaim) } catch {
+        throw ExperimentError("cannot pause proactive reclaim: \(error). Run without --pause-proactive-reclaim to record with it (record then warns).")
+      }
+      log("proactive reclaim paused for the run: \(reclaimPause?.changed.map { "\($0.path) (was \($0.previous))" }.joined(separator: ", ") ?? "")")
+    } else if configuration.pauseProactiveReclaim {
+      log("--pause-proactive-reclaim: no proactive reclaim runs here, nothing to pause")
+    } else if let notice = proactiveReclaim.notice {
+      log(notice + " (--pause-proactive-reclaim stops it for the run)")
+    }
 
     // The disk's read-ahead for this run: put back by the defer on every way out (error,
     // failed workload, Ctrl-C, SIGTERM), and explicitly as soon as the workload has ended.
@@ -221,6 +235,13 @@ public enum ExperimentRecorder {
     recording.bufferReason = bufferChoice?.reason ?? "--buffer-kib"
     let after = try ProcMemorySnapshot.take()
     locker?.release()
+    if let reclaimPause {
+      let restored = reclaimPause.restore()
+      if !restored { warnings.append("Proactive reclaim was not started again: \(reclaimPause.problem ?? "?").") }
+      settingsJSON.append(("proactive_reclaim_paused", reclaimPause.json(restored: restored)))
+      // Paused, it evicted nothing during the run: the warning would be wrong.
+      proactiveReclaim.pausedForTheRun = true
+    }
     if let readAhead {
       let restored = readAhead.restore()
       if !restored { warnings.append("read_ahead_kb was not restored: \(readAhead.problem ?? "?"). Write \(readAhead.previousKilobytes) to \(readAhead.path).") }

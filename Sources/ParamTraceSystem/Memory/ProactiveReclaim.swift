@@ -27,6 +27,10 @@ public struct ProactiveReclaim: Sendable, Equatable {
 
   public var schemes: [Scheme]
   public var isActive: Bool { !schemes.isEmpty }
+  /// `record --pause-proactive-reclaim` stopped every scheme for the run: nothing to warn of.
+  public var pausedForTheRun = false
+
+  public init(schemes: [Scheme]) { self.schemes = schemes }
 
   /// The evicting schemes running now, read from `sysRoot` (`/sys`, or a copy in tests).
   /// Unreadable files leave out what they would have said; nothing here is written.
@@ -51,7 +55,7 @@ public struct ProactiveReclaim: Sendable, Equatable {
               minimumAgeSeconds: age,
               quotaBytesPerSecond: perSecond(bytes: number(path + "/quotas/bytes"), milliseconds: number(path + "/quotas/reset_interval_ms")),
               filters: ["filters", "ops_filters", "core_filters"].flatMap { filters(path + "/" + $0) },
-              stopPath: "/sys/kernel/mm/damon/admin/kdamonds/\(kdamond)/state", stopValue: "off"))
+              stopPath: "\(admin)/\(kdamond)/state", stopValue: "off"))
         }
       }
     }
@@ -61,7 +65,7 @@ public struct ProactiveReclaim: Sendable, Equatable {
         Scheme(
           source: "damon_reclaim module", operations: "paddr", minimumAgeSeconds: number(module + "/min_age").map { Double($0) / 1e6 },
           quotaBytesPerSecond: perSecond(bytes: number(module + "/quota_sz"), milliseconds: number(module + "/quota_reset_interval_ms")),
-          filters: [], stopPath: "/sys/module/damon_reclaim/parameters/enabled", stopValue: "N"))
+          filters: [], stopPath: module + "/enabled", stopValue: "N"))
     }
     return ProactiveReclaim(schemes: schemes)
   }
@@ -75,7 +79,7 @@ public struct ProactiveReclaim: Sendable, Equatable {
   /// the run, `refaultedPages` (vmstat's workingset_refault_file over the run, the whole
   /// machine's) and the model's re-read bytes say how much it may have cost.
   public func warning(refaultedPages: Int64? = nil, modelReReadBytes: UInt64? = nil) -> String? {
-    guard let first = schemes.first else { return nil }
+    guard let first = schemes.first, !pausedForTheRun else { return nil }
     let age = first.minimumAgeSeconds.map { " it sees unaccessed for \(formatFixed($0, 0)) s or more" } ?? ""
     let rate = first.quotaBytesPerSecond.map { ", up to \(HumanUnits.rate(Double($0)))" } ?? ""
     let more = schemes.count > 1 ? " (and \(schemes.count - 1) more scheme\(schemes.count > 2 ? "s" : ""))" : ""
@@ -86,8 +90,8 @@ public struct ProactiveReclaim: Sendable, Equatable {
       sentence += " During the run the kernel read \(refaultedPages) evicted page\(refaultedPages == 1 ? "" : "s") again, machine-wide (vmstat workingset_refault_file)\(reReads)."
     }
     return sentence
-      + " To measure without it, stop it while you record, if the machine's owner allows (as root: echo \(first.stopValue) > \(first.stopPath);"
-      + " put the old value back afterwards)."
+      + " To measure without it, if the machine's owner allows: record --pause-proactive-reclaim (it writes \(first.stopValue) to \(first.stopPath)"
+      + " for the run, and the old value back after)."
   }
 
   public var json: JSONValue {
