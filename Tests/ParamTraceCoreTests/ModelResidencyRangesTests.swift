@@ -44,6 +44,18 @@ import Testing
     var mincore = ResidencyTimeline(groups: timeline.groups, method: .mincore, intervalNanoseconds: 1)
     mincore.append(time: 1, resident: [1, 2])
     #expect(mincore.json.rendered(indent: 0).contains(#""evicted_pages": null"#))
+    #expect(mincore.peakEvictedPages == nil)
+  }
+
+  /// The most of the model evicted at one sample, over the groups: pages read back leave it.
+  @Test func thePeakOfEvictedPagesIsTheLargestSampleSum() {
+    let layout = ModelLayout(fileSize: 300, dataStart: 0, tensors: [.init(name: "blk.0.a", start: 0, end: 100, layer: 0), .init(name: "out", start: 100, end: 300)])
+    var timeline = ResidencyTimeline(groups: ModelResidencyRanges(layout).groups, method: .cachestat, intervalNanoseconds: 1)
+    #expect(timeline.peakEvictedPages == nil)
+    for (time, evicted) in [(1, [0, 0]), (2, [3, 4]), (3, [5, 0]), (4, [1, 1])] as [(UInt64, [UInt64])] {
+      timeline.append(time: time, resident: [0, 0], evicted: evicted, recentlyEvicted: [0, 0])
+    }
+    #expect(timeline.peakEvictedPages == 7)
   }
 
   /// The heat map: one cell per sample and layer, its opacity the resident share; none for

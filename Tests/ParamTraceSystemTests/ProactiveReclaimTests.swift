@@ -48,6 +48,8 @@ struct ProactiveReclaimTests {
     let warning = try #require(found.warning(refaultedPages: 6, modelReReadBytes: 24576))
     #expect(warning.contains("unaccessed for 60 s or more, up to 128.0 MiB/s"), "\(warning)")
     #expect(warning.contains("read 6 evicted pages again") && warning.contains("re-reads were 24.00 KiB"), "\(warning)")
+    #expect(found.warning(refaultedPages: 6, modelEvictedBytes: 3 << 20)?.contains("with no budget, cachestat saw up to 3.00 MiB of the model evicted at once") == true)
+    #expect(found.warning(refaultedPages: 6)?.contains("cachestat saw") == false)
     #expect(warning.contains("--pause-proactive-reclaim (it writes off to \(root)/kernel/mm/damon/admin/kdamonds/0/state"), "\(warning)")
     #expect(found.json.rendered(indent: 0).contains("\"minimum_age_seconds\": 60"))
   }

@@ -42,6 +42,16 @@ public struct ResidencyTimeline: Sendable {
     if recentlyEvicted.count == groups.count { recentlyEvictedPages.append(contentsOf: recentlyEvicted) }
   }
 
+  /// The most pages of the model evicted and not read back at any one sample (the sum over
+  /// the groups; a page read back leaves the count); nil with mincore, or without samples.
+  /// After a cold start (DONTNEED leaves no shadow entries) and without a budget, these are
+  /// the evictions of whatever else reclaims: memory pressure, or proactive reclaim.
+  public var peakEvictedPages: UInt64? {
+    guard !evictedPages.isEmpty, !times.isEmpty else { return nil }
+    let width = groups.count
+    return (0..<times.count).map { sample in evictedPages[sample * width..<(sample + 1) * width].reduce(0, +) }.max()
+  }
+
   /// Resident bytes of group `group` in sample `sample`.
   public func resident(sample: Int, group: Int) -> UInt64 { residentBytes[sample * groups.count + group] }
 

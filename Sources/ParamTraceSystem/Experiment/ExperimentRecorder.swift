@@ -337,7 +337,12 @@ public enum ExperimentRecorder {
     }
     let refaultedPages = before.delta(to: after)["workingset_refault_file"]
     let modelReReadBytes = analysis.map { $0.figures.bytes > $0.figures.uniqueBytes ? $0.figures.bytes - $0.figures.uniqueBytes : 0 }
-    if let warning = proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes) { warnings.append(warning) }
+    // The model's own evictions, when nothing of the run's making evicts it: a cold start
+    // (no shadow entries left) and neither budget nor lock.
+    let unconstrainedColdRun = configuration.budgetBytes == nil && configuration.lockBytes == nil && (configuration.cold || configuration.dropCaches)
+    let modelEvictedBytes = unconstrainedColdRun ? residencySampler?.timeline.peakEvictedPages.map { $0 * ModelResidencySampler.pageSize } : nil
+    let reclaimWarning = proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes, modelEvictedBytes: modelEvictedBytes)
+    if let reclaimWarning { warnings.append(reclaimWarning) }
     if recording.taskEvents.isEmpty {
       warnings.append("This kernel has no sched_process_fork event: the workload's tasks come from polling /proc, which misses threads and children that live less than 50 ms.")
     }
@@ -372,7 +377,7 @@ public enum ExperimentRecorder {
     }
     if let analysis {
       try writeText(analysis.json.rendered() + "\n", to: directory + "/analysis.json")
-      let notes = [residentAtStart?.warning, proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes)]
+      let notes = [residentAtStart?.warning, reclaimWarning]
       let machineWarnings = notes.compactMap { $0 }.map { "\nWARNING: \($0)\n" }.joined()
       try writeText(analysis.summary(inputDescription: recording.files.joined(separator: " ")) + machineWarnings, to: directory + "/summary.txt")
     }

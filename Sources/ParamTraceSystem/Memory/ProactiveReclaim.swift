@@ -77,8 +77,9 @@ public struct ProactiveReclaim: Sendable, Equatable {
 
   /// One sentence for the user: what evicts, and what it means for the run's re-reads. After
   /// the run, `refaultedPages` (vmstat's workingset_refault_file over the run, the whole
-  /// machine's) and the model's re-read bytes say how much it may have cost.
-  public func warning(refaultedPages: Int64? = nil, modelReReadBytes: UInt64? = nil) -> String? {
+  /// machine's), the model's re-read bytes and, when nothing else evicted it (cold start, no
+  /// budget), the most of the model cachestat saw evicted at once say how much it may have cost.
+  public func warning(refaultedPages: Int64? = nil, modelReReadBytes: UInt64? = nil, modelEvictedBytes: UInt64? = nil) -> String? {
     guard let first = schemes.first, !pausedForTheRun else { return nil }
     let age = first.minimumAgeSeconds.map { " it sees unaccessed for \(formatFixed($0, 0)) s or more" } ?? ""
     let rate = first.quotaBytesPerSecond.map { ", up to \(HumanUnits.rate(Double($0)))" } ?? ""
@@ -87,7 +88,8 @@ public struct ProactiveReclaim: Sendable, Equatable {
       + "with or without a budget, so some re-reads may be its evictions, not the budget's."
     if let refaultedPages {
       let reReads = modelReReadBytes.flatMap { $0 > 0 ? "; the model's re-reads were \(HumanUnits.bytes($0))" : nil } ?? ""
-      sentence += " During the run the kernel read \(refaultedPages) evicted page\(refaultedPages == 1 ? "" : "s") again, machine-wide (vmstat workingset_refault_file)\(reReads)."
+      let evicted = modelEvictedBytes.map { "; with no budget, cachestat saw up to \(HumanUnits.bytes($0)) of the model evicted at once" } ?? ""
+      sentence += " During the run the kernel read \(refaultedPages) evicted page\(refaultedPages == 1 ? "" : "s") again, machine-wide (vmstat workingset_refault_file)\(reReads)\(evicted)."
     }
     return sentence
       + " To measure without it, if the machine's owner allows: record --pause-proactive-reclaim (it writes \(first.stopValue) to \(first.stopPath)"
