@@ -340,7 +340,7 @@ public enum ExperimentRecorder {
     // The model's own evictions, when nothing of the run's making evicts it: a cold start
     // (no shadow entries left) and neither budget nor lock.
     let unconstrainedColdRun = configuration.budgetBytes == nil && configuration.lockBytes == nil && (configuration.cold || configuration.dropCaches)
-    let modelEvictedBytes = unconstrainedColdRun ? residencySampler?.timeline.peakEvictedPages.map { $0 * ModelResidencySampler.pageSize } : nil
+    let modelEvictedBytes = unconstrainedColdRun ? residencySampler?.peakEvictedBytes : nil
     let reclaimWarning = proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes, modelEvictedBytes: modelEvictedBytes)
     if let reclaimWarning { warnings.append(reclaimWarning) }
     if recording.taskEvents.isEmpty {

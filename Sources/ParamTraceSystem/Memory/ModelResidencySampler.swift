@@ -68,6 +68,9 @@ public final class ModelResidencySampler {
     nextSample = now + max(intervalNanoseconds, capped)
   }
 
+  /// The most of the model cachestat saw evicted at one sample, in bytes (nil with mincore).
+  public var peakEvictedBytes: UInt64? { timeline.peakEvictedPages.map { $0 * Self.pageSize } }
+
   /// Takes one sample now.
   public func sample() {
     let start = MonotonicClock.nanoseconds()
