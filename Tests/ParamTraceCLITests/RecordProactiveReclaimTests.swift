@@ -1,4 +1,5 @@
 import Foundation
+import ParamTraceSystem
 import Testing
 
 /// `record --pause-proactive-reclaim` for real, on a machine that runs a DAMON pageout scheme
@@ -6,22 +7,12 @@ import Testing
 /// the run, and after a SIGKILLed record the next record puts it back. Root, tracefs, under the
 /// machine lock. Whatever happens, the test leaves each kdamond as it found it.
 @Suite(.serialized) struct RecordProactiveReclaimTests {
-  static let kdamonds = "/sys/kernel/mm/damon/admin/kdamonds"
-
-  /// The kdamonds that are on now and run a pageout scheme (what record pauses), by state file.
+  /// The state files of the kdamonds that run a pageout scheme now (what record pauses), as
+  /// `ProactiveReclaim` finds them (`ProactiveReclaimTests` checks it against sysfs).
   static func evictingKdamondStates() -> [String] {
-    let numbered = { (path: String) in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).compactMap { Int($0) }.sorted() }
     var states: [String] = []
-    for kdamond in numbered(kdamonds) {
-      let state = "\(kdamonds)/\(kdamond)/state"
-      guard (try? String(contentsOfFile: state, encoding: .utf8))?.hasPrefix("on") == true else { continue }
-      let contexts = "\(kdamonds)/\(kdamond)/contexts"
-      let pageout = numbered(contexts).contains { context in
-        numbered("\(contexts)/\(context)/schemes").contains { scheme in
-          (try? String(contentsOfFile: "\(contexts)/\(context)/schemes/\(scheme)/action", encoding: .utf8))?.hasPrefix("pageout") == true
-        }
-      }
-      if pageout { states.append(state) }
+    for scheme in ProactiveReclaim.detect().schemes where scheme.stopValue == "off" && !states.contains(scheme.stopPath) {
+      states.append(scheme.stopPath)
     }
     return states
   }

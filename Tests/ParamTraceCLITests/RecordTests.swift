@@ -363,8 +363,12 @@ struct RecordScratch {
   /// DAMON pageout scheme that evicts page cache without memory pressure (ProactiveReclaim):
   /// one cold single-pass mmap run in CI read 24 KiB of the model twice.
   static func kernelReReadAllowance(_ manifest: [String: Any]) -> Int {
-    let delta = (manifest["memory"] as? [String: Any])?["vmstat_delta"] as? [String: Any]
-    return max(0, delta?["workingset_refault_file"] as? Int ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    max(0, vmstatDelta(manifest, "workingset_refault_file") ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+  }
+
+  /// A counter's change over the run in the manifest's `memory.vmstat_delta`.
+  static func vmstatDelta(_ manifest: [String: Any], _ counter: String) -> Int? {
+    ((manifest["memory"] as? [String: Any])?["vmstat_delta"] as? [String: Any])?[counter] as? Int
   }
 
   /// Expects `bytes` to be one pass over `expected` bytes: exactly, or more by no more than
@@ -375,8 +379,7 @@ struct RecordScratch {
     let allowance = kernelReReadAllowance(manifest)
     // The kernel's own count of what it read from disks in the run (machine-wide, in KiB):
     // the analysis can never find more.
-    let delta = (manifest["memory"] as? [String: Any])?["vmstat_delta"] as? [String: Any]
-    let readFromDisks = (delta?["pgpgin"] as? Int).map { $0 * 1024 }
+    let readFromDisks = vmstatDelta(manifest, "pgpgin").map { $0 * 1024 }
     guard let bytes else {
       Issue.record("\(context): no byte count", sourceLocation: sourceLocation)
       return

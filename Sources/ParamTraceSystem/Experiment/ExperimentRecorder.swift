@@ -73,7 +73,7 @@ public enum ExperimentRecorder {
     // for the run when asked (put back by the defer on every way out), else said before the
     // run, and after it with what it may have cost.
     for line in ProactiveReclaimPause.restoreStale() { log("proactive reclaim restored: \(line)") }
-    var proactiveReclaim = ProactiveReclaim.detect()
+    let proactiveReclaim = ProactiveReclaim.detect()
     var reclaimPause: ProactiveReclaimPause?
     defer { if let reclaimPause, !reclaimPause.restore() { log("warning: proactive reclaim not restarted: \(reclaimPause.problem ?? "?")") } }
     if configuration.pauseProactiveReclaim, proactiveReclaim.isActive {
@@ -239,8 +239,6 @@ public enum ExperimentRecorder {
       let restored = reclaimPause.restore()
       if !restored { warnings.append("Proactive reclaim was not started again: \(reclaimPause.problem ?? "?").") }
       settingsJSON.append(("proactive_reclaim_paused", reclaimPause.json(restored: restored)))
-      // Paused, it evicted nothing during the run: the warning would be wrong.
-      proactiveReclaim.pausedForTheRun = true
     }
     if let readAhead {
       let restored = readAhead.restore()
@@ -335,13 +333,17 @@ public enum ExperimentRecorder {
           "\(formatFixed(share, 1))% of the model's bytes were read by tasks outside the workload\(who.map { $0.isEmpty ? "" : ": " + $0 } ?? "") (other processes reading the same file?).")
       }
     }
-    let refaultedPages = before.delta(to: after)["workingset_refault_file"]
+    let vmstatDelta = before.delta(to: after)
+    let refaultedPages = vmstatDelta["workingset_refault_file"]
     let modelReReadBytes = analysis.map { $0.figures.bytes > $0.figures.uniqueBytes ? $0.figures.bytes - $0.figures.uniqueBytes : 0 }
     // The model's own evictions, when nothing of the run's making evicts it: a cold start
     // (no shadow entries left) and neither budget nor lock.
     let unconstrainedColdRun = configuration.budgetBytes == nil && configuration.lockBytes == nil && (configuration.cold || configuration.dropCaches)
     let modelEvictedBytes = unconstrainedColdRun ? residencySampler?.peakEvictedBytes : nil
-    let reclaimWarning = proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes, modelEvictedBytes: modelEvictedBytes)
+    // Paused, it evicted nothing during the run: no warning.
+    let reclaimWarning =
+      reclaimPause != nil
+      ? nil : proactiveReclaim.warning(refaultedPages: refaultedPages, modelReReadBytes: modelReReadBytes, modelEvictedBytes: modelEvictedBytes)
     if let reclaimWarning { warnings.append(reclaimWarning) }
     if recording.taskEvents.isEmpty {
       warnings.append("This kernel has no sched_process_fork event: the workload's tasks come from polling /proc, which misses threads and children that live less than 50 ms.")
@@ -349,7 +351,7 @@ public enum ExperimentRecorder {
 
     memoryJSON += [
       ("meminfo_before", snapshotJSON(before.meminfo)), ("meminfo_after", snapshotJSON(after.meminfo)),
-      ("vmstat_delta", .object(before.delta(to: after).sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+      ("vmstat_delta", .object(vmstatDelta.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
       ("model_resident_before", .optional(residencyBefore?.residentBytes)), ("model_resident_after", .optional(residencyAfter?.residentBytes)),
     ]
     if let cgroupStatistics { memoryJSON.append(("cgroup_statistics", snapshotJSON(cgroupStatistics))) }

@@ -36,10 +36,12 @@ enum KernelFile {
   /// Whether `path` exists.
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-  /// Writes `text` with one write(2) to an existing file (cgroup files take one value per write).
+  /// Writes `text` with one write(2) to an existing file (cgroup files take one value per write),
+  /// opened with O_TRUNC as `echo text >` does: kernel files ignore it, a copy of one in a
+  /// test needs it.
   static func write(_ path: String, _ text: String) throws(MemoryBudgetError) {
     let fd: FileDescriptor
-    do { fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec]) } catch {
+    do { fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec, .truncate]) } catch {
       throw MemoryBudgetError(.access(operation: "open for writing", path: path, errno: error as? Errno ?? .ioError))
     }
     defer { try? fd.close() }

@@ -60,9 +60,7 @@ public final class ModelResidencySampler {
   public func sampleIfDue() {
     let now = MonotonicClock.nanoseconds()
     guard now >= nextSample else { return }
-    let cpuBefore = ThreadCPUClock.nanoseconds()
-    sample()
-    let took = ThreadCPUClock.nanoseconds() &- cpuBefore
+    let took = sample()
     let capped = UInt64(Double(took) / Self.maximumShareOfOneCore)
     if capped > intervalNanoseconds { timeline.stretchedIntervals += 1 }
     nextSample = now + max(intervalNanoseconds, capped)
@@ -71,8 +69,9 @@ public final class ModelResidencySampler {
   /// The most of the model cachestat saw evicted at one sample, in bytes (nil with mincore).
   public var peakEvictedBytes: UInt64? { timeline.peakEvictedPages.map { $0 * Self.pageSize } }
 
-  /// Takes one sample now.
-  public func sample() {
+  /// Takes one sample now; returns the CPU time it took.
+  @discardableResult
+  public func sample() -> UInt64 {
     let start = MonotonicClock.nanoseconds()
     let cpuStart = ThreadCPUClock.nanoseconds()
     var resident = [UInt64](repeating: 0, count: ranges.groups.count)
@@ -95,7 +94,9 @@ public final class ModelResidencySampler {
     }
     timeline.append(time: start, resident: resident, evicted: evicted, recentlyEvicted: recentlyEvicted)
     // Its cost is the CPU it used (the syscalls included), not the wall time around it.
-    timeline.samplingNanoseconds += ThreadCPUClock.nanoseconds() &- cpuStart
+    let took = ThreadCPUClock.nanoseconds() &- cpuStart
+    timeline.samplingNanoseconds += took
+    return took
   }
 
   /// The range's resident bytes by mincore on a read-only mapping of its pages (0 when the

@@ -27,8 +27,6 @@ public struct ProactiveReclaim: Sendable, Equatable {
 
   public var schemes: [Scheme]
   public var isActive: Bool { !schemes.isEmpty }
-  /// `record --pause-proactive-reclaim` stopped every scheme for the run: nothing to warn of.
-  public var pausedForTheRun = false
 
   public init(schemes: [Scheme]) { self.schemes = schemes }
 
@@ -80,7 +78,7 @@ public struct ProactiveReclaim: Sendable, Equatable {
   /// machine's), the model's re-read bytes and, when nothing else evicted it (cold start, no
   /// budget), the most of the model cachestat saw evicted at once say how much it may have cost.
   public func warning(refaultedPages: Int64? = nil, modelReReadBytes: UInt64? = nil, modelEvictedBytes: UInt64? = nil) -> String? {
-    guard let first = schemes.first, !pausedForTheRun else { return nil }
+    guard let first = schemes.first else { return nil }
     let age = first.minimumAgeSeconds.map { " it sees unaccessed for \(formatFixed($0, 0)) s or more" } ?? ""
     let rate = first.quotaBytesPerSecond.map { ", up to \(HumanUnits.rate(Double($0)))" } ?? ""
     let more = schemes.count > 1 ? " (and \(schemes.count - 1) more scheme\(schemes.count > 2 ? "s" : ""))" : ""
@@ -110,9 +108,7 @@ public struct ProactiveReclaim: Sendable, Equatable {
 
   // MARK: - sysfs
 
-  private static func text(_ path: String) -> String? {
-    KernelFile.readIfPresent(path).map { String($0.split(separator: "\n").first ?? "") }
-  }
+  private static func text(_ path: String) -> String? { KernelFile.readIfPresent(path).map(KernelFile.trim) }
 
   private static func number(_ path: String) -> UInt64? { text(path).flatMap { UInt64($0) } }
 

@@ -114,20 +114,9 @@ public final class ProactiveReclaimPause {
 
   // MARK: - Files
 
-  static func readValue(_ path: String) throws -> String {
-    let bytes = try readWholeFile(path, limit: 256)
-    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-  }
+  static func readValue(_ path: String) throws -> String { KernelFile.trim(try KernelFile.read(path)) }
 
-  /// One write(2), as `echo value >` does (O_TRUNC: sysfs ignores it, a copy in tests needs it).
-  static func writeValue(_ value: String, to path: String) throws {
-    let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-    guard fd >= 0 else { throw FileAccessError("open", path, Errno(rawValue: errno)) }
-    defer { close(fd) }
-    let bytes = Array(value.utf8)
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    guard written == bytes.count else { throw FileAccessError("write \(value) to", path, Errno(rawValue: written < 0 ? errno : EIO)) }
-  }
+  static func writeValue(_ value: String, to path: String) throws { try KernelFile.write(path, value) }
 
   /// One `path<TAB>value` line per file, written and synced before anything changes.
   static func writeState(_ files: [(String, String)], to path: String) throws {
